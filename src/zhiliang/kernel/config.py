@@ -1,0 +1,63 @@
+"""Settings, read from ``ZHILIANG_*`` environment variables (and an optional ``.env`` file).
+
+There is deliberately no module-level instance: the composition root (``app.create_app``, the CLI) builds one
+and passes it down, so tests can build their own.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Platform configuration. Every field can be set as ``ZHILIANG_<FIELD>`` (e.g. ``ZHILIANG_DATABASE_URL``)."""
+
+    model_config = SettingsConfigDict(env_prefix="ZHILIANG_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("var"), description="Directory for the SQLite file, the secret key and uploads.")
+    database_url: str = Field("", description="SQLAlchemy URL; empty means sqlite:///<data_dir>/zhiliang.db.")
+    secret_key: str = Field("", description="Signs session cookies; empty means generate once into data_dir.")
+    timezone: str = Field("Asia/Shanghai", description="Zone in which times are shown and days are counted.")
+    default_locale: str = Field("zh", description="zh or en; pages are Chinese first.")
+    holiday_table: Path | None = Field(
+        None, description="JSON file {\"holidays\": [...], \"workdays\": [...]} for years chinese-calendar lacks."
+    )
+    import_batch_size: int = Field(5000, ge=100, le=100_000, description="Rows per import transaction.")
+    upload_max_mb: int = Field(512, ge=1, description="Largest accepted upload, in MB.")
+    session_days: int = Field(7, ge=1, description="Days a console login lasts.")
+    secure_cookies: bool = Field(False, description="Send cookies with the Secure flag (behind HTTPS).")
+
+    @field_validator("default_locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        if value not in ("zh", "en"):
+            raise ValueError("default_locale must be zh or en / 语言只能是 zh 或 en")
+        return value
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to the embedded SQLite file under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'zhiliang.db').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        """The cookie-signing key; generated on first use into ``data_dir/secret_key`` (mode 0600)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def holiday_mapping(self) -> dict[str, list[str]] | None:
+        """The extra holiday table from ``holiday_table``, or None when none is configured."""
+        if self.holiday_table is None:
+            return None
+        return json.loads(self.holiday_table.read_text(encoding="utf-8"))

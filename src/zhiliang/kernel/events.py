@@ -1,0 +1,86 @@
+"""Domain events: every state change appends one, in the caller's transaction (DESIGN: Domain events and the log).
+
+An event is past tense (``registry.EnterpriseRegistered``). ``payload`` is the public part, which the ledger will
+log as canonical JSON; ``private`` holds personal data, which the ledger logs only as a salted commitment and which
+no public page shows. Subscribers read events in ``seq`` order and keep their position in ``event_cursor``, so a
+crash replays instead of losing or doubling work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from zhiliang.kernel.db import Base, BigId, JsonDoc, UtcDateTime
+
+
+class Event(Base):
+    __tablename__ = "event"
+
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    type: Mapped[str] = mapped_column(String(80), index=True)
+    entity: Mapped[str] = mapped_column(String(120), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str | None] = mapped_column(String(120))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    private: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc)
+
+
+class EventCursor(Base):
+    """How far a subscriber has read the event stream."""
+
+    __tablename__ = "event_cursor"
+
+    subscriber: Mapped[str] = mapped_column(String(80), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigId, default=0)
+
+
+def emit(
+    session: Session,
+    type: str,
+    entity: str,
+    payload: dict[str, Any],
+    *,
+    at: datetime,
+    actor: str | None = None,
+    private: dict[str, Any] | None = None,
+) -> Event:
+    """Append an event to the caller's transaction and return it (its ``seq`` is assigned on flush).
+
+    The event commits or rolls back with the change it records: never call this outside the transaction that
+    makes the change. ``payload`` must be JSON-serialisable and hold no personal data.
+    """
+    event = Event(type=type, entity=entity, payload=payload, private=private, occurred_at=at, actor=actor)
+    session.add(event)
+    return event
+
+
+def emit_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Append many events with one statement (bulk imports); each row has the keys of :func:`emit`."""
+    if rows:
+        session.execute(Event.__table__.insert(), list(rows))
+
+
+def consume(
+    session: Session, subscriber: str, handler: Callable[[Event], None], *, limit: int = 500
+) -> int:
+    """Feed the next events after the subscriber's cursor to ``handler`` and advance the cursor; returns the count.
+
+    Runs in the caller's transaction: if ``handler`` raises, the cursor does not move and nothing is swallowed
+    (DESIGN rule 4), so the same events come again on the next call.
+    """
+    cursor = session.get(EventCursor, subscriber)
+    if cursor is None:
+        cursor = EventCursor(subscriber=subscriber, last_seq=0)
+        session.add(cursor)
+    events = session.scalars(
+        select(Event).where(Event.seq > cursor.last_seq).order_by(Event.seq).limit(limit)
+    ).all()
+    for event in events:
+        handler(event)
+        cursor.last_seq = event.seq
+    return len(events)

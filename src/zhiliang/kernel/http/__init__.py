@@ -1,0 +1,1 @@
+"""HTTP plumbing every feature's routes share: request context and CSRF, page rendering, problem+json, exports."""

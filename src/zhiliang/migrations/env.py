@@ -1,0 +1,38 @@
+"""Alembic environment: runs against the engine or connection passed in ``config.attributes['bind']``."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+from zhiliang.kernel.db import Base
+from zhiliang.kernel.db import make_engine
+import zhiliang.tables  # noqa: F401  (registers every feature's tables on Base.metadata)
+
+config = context.config
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run() -> None:
+    bind = config.attributes.get("bind")
+    if bind is None:
+        bind = make_engine(config.get_main_option("sqlalchemy.url"))
+    if isinstance(bind, Connection):
+        _run(bind)
+        return
+    with bind.connect() as connection:
+        _run(connection)
+        connection.commit()
+
+
+run()

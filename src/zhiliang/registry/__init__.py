@@ -1,0 +1,1 @@
+"""registry — market entities and their identifiers."""

@@ -1,0 +1,154 @@
+"""Registry JSON API under ``/api/v1``: the twin of every registry page, with CSV/XLSX export of every list."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from zhiliang.kernel.errors import DomainError, forbidden, not_found
+from zhiliang.kernel.http.context import check_csrf, resolve, runtime
+from zhiliang.kernel.http.exports import download
+from zhiliang.kernel.policy import require
+from zhiliang.kernel.runtime import Runtime
+from zhiliang.registry import importing, policy, queries, refdata, views
+from zhiliang.registry.schemas import EnterpriseDetail, ImportJobOut, PageOut, RowErrorOut
+
+router = APIRouter(prefix="/api/v1", tags=["registry 主体库"], dependencies=[Depends(check_csrf)])
+Format = Literal["json", "csv", "xlsx"]
+
+
+def enterprise_filter(
+    q: str = "", division: str = "", industry: str = "", status: str = "", entity_type: str = "",
+    warning_only: bool = False,
+) -> queries.EnterpriseFilter:
+    return queries.EnterpriseFilter(q, division, industry, status, entity_type, warning_only)
+
+
+@router.get("/enterprises", name="registry.api_enterprises", response_model=PageOut)
+def list_enterprises(
+    request: Request, f: Annotated[queries.EnterpriseFilter, Depends(enterprise_filter)],
+    after: int | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 20, format: Format = "json",
+) -> object:
+    """Search and list enterprises: ``q`` is a USCC, a name substring (≥ 2 characters) or pinyin initials."""
+    rt = runtime(request)
+    if format != "json":
+        require(policy.can_export_lists(resolve(request).actor))
+        return download(format, "enterprises", [h for _, h in views.ENTERPRISE_EXPORT], _export(rt, f))
+    with rt.db.read() as session:
+        return views.enterprise_page(session, f, after, limit)
+
+
+def _export(rt: Runtime, f: queries.EnterpriseFilter) -> Iterator[list[object]]:
+    # The session lives as long as the streamed download, row chunks fetched by keyset as it goes.
+    with rt.db.read() as session:
+        yield from views.export_rows(session, f)
+
+
+@router.get("/enterprises/{enterprise_id}", name="registry.api_enterprise", response_model=EnterpriseDetail)
+def get_enterprise(request: Request, enterprise_id: int) -> EnterpriseDetail:
+    with runtime(request).db.read() as session:
+        return views.enterprise_detail(session, enterprise_id)
+
+
+@router.get("/divisions", name="registry.api_divisions", tags=["reference 参考数据"])
+def divisions(parent: str | None = None) -> list[dict[str, object]]:
+    """GB/T 2260 divisions: provinces, or the children of ``parent``."""
+    codes = refdata.children(parent) if parent else [c for c in refdata.divisions().values() if c.level == 1]
+    return [{"code": c.code, "name": c.name, "level": c.level, "parent_code": c.parent_code} for c in codes]
+
+
+@router.get("/industries", name="registry.api_industries", tags=["reference 参考数据"])
+def industries() -> list[dict[str, object]]:
+    """GB/T 4754-2017 sections and divisions."""
+    return [{"code": c.code, "name": c.name, "level": c.level, "parent_code": c.parent_code}
+            for c in refdata.industries().values()]
+
+
+def _list_route(kind: str) -> Callable[..., object]:
+    def route(
+        request: Request, after: int | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 20,
+        format: Format = "json", status: str = "", person_kind: str = "", jurisdiction: str = "",
+        department: str = "", enterprise_id: int | None = None,
+    ) -> object:
+        actor = resolve(request).actor
+        filters = {"status": status, "kind": person_kind, "jurisdiction": jurisdiction, "department": department,
+                   "enterprise_id": enterprise_id}
+        with runtime(request).db.read() as session:
+            if format == "json":
+                return views.simple_page(session, actor, kind, after, limit, filters)
+            require(policy.can_export_lists(actor))
+            page = views.simple_page(session, actor, kind, None, 1_000_000, filters)
+        header = list(page.items[0].keys()) if page.items else ["id"]
+        return download(format, kind, header, ([item[h] for h in header] for item in page.items))
+
+    return route
+
+
+for _kind, _title in (("cbs", "Certification bodies 认证机构"), ("labs", "Laboratories 检验检测机构"),
+                      ("people", "People: inspectors, experts, auditors 人员"), ("products", "Products 产品")):
+    router.add_api_route(f"/{_kind}", _list_route(_kind), name=f"registry.api_{_kind}", response_model=PageOut,
+                         summary=_title, methods=["GET"])
+
+
+async def save_upload(request: Request, upload: UploadFile) -> Path:
+    """Stream an upload into ``data_dir/uploads`` (kept: nothing accepted is lost); 413 past the size limit."""
+    rt = runtime(request)
+    folder = rt.settings.data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(upload.filename or "upload.csv").suffix.lower()[:8] or ".csv"
+    limit, size = rt.settings.upload_max_mb << 20, 0
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=suffix, delete=False) as out:
+        while chunk := await upload.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                Path(out.name).unlink()
+                raise DomainError("upload.too_large", f"文件超过 {rt.settings.upload_max_mb} MB 上限",
+                                  f"File exceeds the {rt.settings.upload_max_mb} MB limit", "file", 413)
+            out.write(chunk)
+    return Path(out.name)
+
+
+@router.post("/imports/enterprises", name="registry.api_import", response_model=ImportJobOut, status_code=201)
+async def import_enterprises(request: Request, file: Annotated[UploadFile, File()]) -> object:
+    """Upload a .csv (UTF-8 or GBK) or .xlsx of enterprises; good rows are upserted, bad rows reported."""
+    actor = resolve(request).actor
+    require(policy.can_import(actor))
+    path = await save_upload(request, file)
+    from starlette.concurrency import run_in_threadpool
+
+    outcome = await run_in_threadpool(importing.import_enterprises, runtime(request), path, actor,
+                                      file_name=file.filename or path.name)
+    return _job(request, outcome.job_id)
+
+
+def _job(request: Request, job_id: int) -> ImportJobOut:
+    with runtime(request).db.read() as session:
+        job = queries.import_job(session, job_id)
+        if job is None:
+            raise not_found("导入任务", "Import job", job_id)
+        return ImportJobOut.model_validate(job)
+
+
+@router.get("/imports/{job_id}", name="registry.api_import_job", response_model=ImportJobOut)
+def import_job(request: Request, job_id: int) -> ImportJobOut:
+    require(policy.can_import(resolve(request).actor))
+    return _job(request, job_id)
+
+
+@router.get("/imports/{job_id}/errors", name="registry.api_import_errors", response_model=list[RowErrorOut])
+def import_errors(request: Request, job_id: int, format: Format = "json") -> object:
+    """The row-level error report of an import, as JSON, CSV or XLSX."""
+    if not policy.can_import(resolve(request).actor):
+        raise forbidden()
+    _job(request, job_id)
+    with runtime(request).db.read() as session:
+        errors = queries.import_errors(session, job_id)
+        if format == "json":
+            return [RowErrorOut.model_validate(e) for e in errors]
+        rows = list(importing.error_report_rows(errors))
+    return download(format, f"import-{job_id}-errors", importing.REPORT_HEADER, rows)
+

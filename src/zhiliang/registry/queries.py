@@ -1,0 +1,147 @@
+"""Read-only registry queries for pages, API lists and exports: keyset-paginated, filterable, capped counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from zhiliang.kernel.policy import division_prefix
+from zhiliang.registry import search, uscc
+from zhiliang.registry.models import (
+    CertificationBody, Enterprise, EnterpriseFormerName, ImportJob, ImportRowError, Laboratory, Person, Product,
+)
+
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class EnterpriseFilter:
+    """Filters of the enterprise list. ``q`` is a USCC (any spelling), a name substring or pinyin initials."""
+
+    q: str = ""
+    division: str = ""
+    industry: str = ""
+    status: str = ""
+    entity_type: str = ""
+    warning_only: bool = False
+
+
+@dataclass
+class Page:
+    rows: list[Any]
+    next_after: int | None
+    count: int
+    count_capped: bool
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _conditions(session: Session, f: EnterpriseFilter) -> tuple[list[Any], list[tuple[str, str]]]:
+    conds: list[Any] = []
+    notes: list[tuple[str, str]] = []
+    q = f.q.strip()
+    if q:
+        code = uscc.normalize(q)
+        if len(code) == 18 and code[:1].isalnum() and any(c.isdigit() for c in code):
+            conds.append(Enterprise.uscc == code)
+        else:
+            match = search.match_sql(session.bind.dialect.name, q, initials=q.isascii() and q.isalpha())
+            if match is None:
+                notes.append(("请至少输入两个字", "Type at least two characters"))
+                conds.append(text("1 = 0"))
+            else:
+                conds.append(text(match[0]).bindparams(**match[1]))
+    if f.division:
+        conds.append(Enterprise.division_code.startswith(division_prefix(f.division)))
+    for column, value in ((Enterprise.status, f.status), (Enterprise.entity_type, f.entity_type)):
+        if value:
+            conds.append(column == value)
+    if f.industry:  # a GB/T 4754 division (2 digits) or group (3) also covers the classes below it
+        conds.append(Enterprise.industry_code.startswith(f.industry.upper().lstrip("ABCDEFGHIJKLMNOPQRST")))
+    if f.warning_only:
+        conds.append(Enterprise.uscc_warning.is_not(None))
+    return conds, notes
+
+
+def enterprises(session: Session, f: EnterpriseFilter, after: int | None = None, limit: int = 20) -> Page:
+    """One page of enterprises in id order, after id ``after``; ``count`` stops at :data:`COUNT_CAP`.
+
+    Cost: an index range read of ``limit`` rows plus a count of at most ``COUNT_CAP`` + 1 ids.
+    """
+    conds, notes = _conditions(session, f)
+    stmt = select(Enterprise).where(*conds).order_by(Enterprise.id).limit(limit + 1)
+    if after:
+        stmt = stmt.where(Enterprise.id > after)
+    rows = list(session.scalars(stmt))
+    capped = select(Enterprise.id).where(*conds).limit(COUNT_CAP + 1).subquery()
+    count = session.scalar(select(func.count()).select_from(capped)) or 0
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, rows[-1].id if more else None, min(count, COUNT_CAP), count > COUNT_CAP, notes)
+
+
+def iter_enterprises(session: Session, f: EnterpriseFilter, chunk: int = 2000) -> Iterator[Enterprise]:
+    """Every matching enterprise, fetched in keyset chunks (exports of any size in flat memory)."""
+    after = None
+    while True:
+        page = enterprises(session, f, after, chunk)
+        yield from page.rows
+        if page.next_after is None:
+            return
+        after = page.next_after
+        session.expunge_all()
+
+
+def enterprise(session: Session, enterprise_id: int) -> Enterprise | None:
+    return session.get(Enterprise, enterprise_id)
+
+
+def former_names(session: Session, enterprise_id: int) -> list[str]:
+    return list(session.scalars(select(EnterpriseFormerName.name).where(
+        EnterpriseFormerName.enterprise_id == enterprise_id).order_by(EnterpriseFormerName.id)))
+
+
+def products_of(session: Session, enterprise_id: int) -> list[Product]:
+    return list(session.scalars(select(Product).where(Product.enterprise_id == enterprise_id).order_by(Product.id)))
+
+
+def totals(session: Session) -> dict[str, int]:
+    """Headline counts for the home page and the console."""
+    return {
+        "enterprises": session.scalar(select(func.count()).select_from(Enterprise)) or 0,
+        "cbs": session.scalar(select(func.count()).select_from(CertificationBody)) or 0,
+        "labs": session.scalar(select(func.count()).select_from(Laboratory)) or 0,
+        "inspectors": session.scalar(select(func.count()).select_from(Person).where(Person.kind == "inspector")) or 0,
+        "products": session.scalar(select(func.count()).select_from(Product)) or 0,
+    }
+
+
+def simple_list(session: Session, model: type, after: int | None, limit: int, **equals: Any) -> Page:
+    """A keyset page of any registry table with equality filters (CBs, labs, people, products)."""
+    conds = [getattr(model, k) == v for k, v in equals.items() if v not in (None, "")]
+    stmt = select(model).where(*conds).order_by(model.id).limit(limit + 1)
+    if after:
+        stmt = stmt.where(model.id > after)
+    rows = list(session.scalars(stmt))
+    more = len(rows) > limit
+    capped = select(model.id).where(*conds).limit(COUNT_CAP + 1).subquery()
+    count = session.scalar(select(func.count()).select_from(capped)) or 0
+    rows = rows[:limit]
+    return Page(rows, rows[-1].id if more else None, min(count, COUNT_CAP), count > COUNT_CAP)
+
+
+def import_job(session: Session, job_id: int) -> ImportJob | None:
+    return session.get(ImportJob, job_id)
+
+
+def import_jobs(session: Session, limit: int = 20) -> list[ImportJob]:
+    return list(session.scalars(select(ImportJob).order_by(ImportJob.id.desc()).limit(limit)))
+
+
+def import_errors(session: Session, job_id: int, limit: int | None = None) -> list[ImportRowError]:
+    stmt = select(ImportRowError).where(ImportRowError.job_id == job_id).order_by(ImportRowError.row,
+                                                                                  ImportRowError.id)
+    return list(session.scalars(stmt.limit(limit) if limit else stmt))

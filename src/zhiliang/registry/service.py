@@ -1,0 +1,174 @@
+"""Registry use cases: upsert enterprises (one or a batch), edit, and register CBs, labs, people, products.
+
+Every change writes, in the caller's transaction: the row, its search-index entries, an audit entry with the
+changed fields before and after, and a domain event (``registry.EnterpriseRegistered`` / ``…Changed``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from zhiliang.kernel import audit, events
+from zhiliang.kernel.auth import Actor
+from zhiliang.kernel.errors import not_found
+from zhiliang.kernel.policy import require
+from zhiliang.registry import names, policy, search
+from zhiliang.registry.domain import EnterpriseRecord
+from zhiliang.registry.models import Enterprise, EnterpriseFormerName
+
+FIELDS = ("uscc", "uscc_warning", "name", "entity_type", "legal_rep", "address", "division_code", "industry_code",
+          "registration_authority", "established_date", "status", "registered_capital")
+PUBLIC_EVENT_FIELDS = ("uscc", "name", "entity_type", "division_code", "industry_code", "status")
+
+
+@dataclass
+class BatchResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready and comparable: dates as ISO text, decimals without trailing zeros (100.0000 == 100)."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _values(record: EnterpriseRecord) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in FIELDS}
+
+
+def _snapshot(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in values.items()}
+
+
+def _differs(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    return any(_plain(old[k]) != _plain(new[k]) for k in FIELDS)
+
+
+def upsert_enterprises(session: Session, records: Sequence[EnterpriseRecord], actor: Actor, at: datetime,
+                       source: str) -> BatchResult:
+    """Create or update enterprises keyed by USCC; unchanged rows write nothing at all (idempotent re-import).
+
+    ``records`` must have distinct USCCs. Cost: one SELECT, one multi-row INSERT, one UPDATE per changed row,
+    plus index, audit and event rows — all in the caller's transaction.
+    """
+    result = BatchResult()
+    if not records:
+        return result
+    by_uscc = {r.uscc: r for r in records}
+    columns = [Enterprise.id, *(getattr(Enterprise, f) for f in FIELDS)]
+    existing = {row.uscc: row._asdict() for row in session.execute(
+        select(*columns).where(Enterprise.uscc.in_(list(by_uscc))))}
+    new = [r for u, r in by_uscc.items() if u not in existing]
+    changed = [(existing[u], r) for u, r in by_uscc.items() if u in existing and _differs(existing[u], _values(r))]
+    result.unchanged = [u for u, r in by_uscc.items() if u in existing and not _differs(existing[u], _values(r))]
+    ids = _insert(session, new, at)
+    _update(session, changed, at)
+    _former_names(session, records, ids, existing, changed, at)
+    _log(session, new, ids, changed, actor, at, source)
+    result.created = [r.uscc for r in new]
+    result.updated = [r.uscc for _, r in changed]
+    return result
+
+
+def _insert(session: Session, records: list[EnterpriseRecord], at: datetime) -> dict[str, int]:
+    if not records:
+        return {}
+    rows = [{**_values(r), "name_key": names.normalize(r.name), "name_initials": names.initials(r.name),
+             "created_at": at, "updated_at": at} for r in records]
+    inserted = session.execute(Enterprise.__table__.insert().returning(Enterprise.id, Enterprise.uscc,
+                                                                       sort_by_parameter_order=True), rows)
+    ids = {uscc: id_ for id_, uscc in inserted}
+    search.index(session.connection(), [(ids[r["uscc"]], r["name_key"], r["name_initials"]) for r in rows])
+    return ids
+
+
+def _update(session: Session, changed: list[tuple[dict[str, Any], EnterpriseRecord]], at: datetime) -> None:
+    if not changed:
+        return
+    rows = [{"b_id": old["id"], **_values(new), "name_key": names.normalize(new.name),
+             "name_initials": names.initials(new.name), "updated_at": at} for old, new in changed]
+    table = Enterprise.__table__
+    session.execute(update(table).where(table.c.id == bindparam("b_id")),
+                    rows, execution_options={"synchronize_session": False})
+    renamed = [r for (old, new), r in zip(changed, rows, strict=True) if old["name"] != new.name]
+    search.unindex(session.connection(), [r["b_id"] for r in renamed])
+    search.index(session.connection(), [(r["b_id"], r["name_key"], r["name_initials"]) for r in renamed])
+
+
+def _former_names(session: Session, records: Sequence[EnterpriseRecord], ids: dict[str, int],
+                  existing: dict[str, dict[str, Any]], changed: list, at: datetime) -> None:
+    # A rename keeps the old name as a former name (曾用名), so searches by the old name still find the entity.
+    wanted: set[tuple[int, str]] = {(old["id"], old["name"]) for old, new in changed if old["name"] != new.name}
+    for r in records:
+        enterprise_id = ids.get(r.uscc) or existing.get(r.uscc, {}).get("id")
+        wanted |= {(enterprise_id, n) for n in r.former_names if n != r.name}
+    if not wanted:
+        return
+    have = set(session.execute(select(EnterpriseFormerName.enterprise_id, EnterpriseFormerName.name).where(
+        EnterpriseFormerName.enterprise_id.in_({i for i, _ in wanted}))).tuples())
+    rows = [{"enterprise_id": i, "name": n, "recorded_at": at} for i, n in sorted(wanted - have)]
+    if rows:
+        session.execute(EnterpriseFormerName.__table__.insert(), rows)
+
+
+def _log(session: Session, new: list[EnterpriseRecord], ids: dict[str, int],
+         changed: list[tuple[dict[str, Any], EnterpriseRecord]], actor: Actor, at: datetime, source: str) -> None:
+    audits, evs = [], []
+    for record in new:
+        after = _snapshot(_values(record))
+        audits.append(_audit_row(actor, at, "registry:enterprise:create", ids[record.uscc], None, after))
+        evs.append(_event_row("registry.EnterpriseRegistered", ids[record.uscc], after, actor, at, source))
+    for old, record in changed:
+        before, after = audit.diff(_snapshot({k: old[k] for k in FIELDS}), _snapshot(_values(record)))
+        audits.append(_audit_row(actor, at, "registry:enterprise:update", old["id"], before, after))
+        evs.append(_event_row("registry.EnterpriseChanged", old["id"], {"uscc": record.uscc, **after}, actor, at,
+                              source))
+    audit.record_many(session, audits)
+    events.emit_many(session, evs)
+
+
+def _audit_row(actor: Actor, at: datetime, tag: str, entity_id: int, before: Any, after: Any) -> dict[str, Any]:
+    return {"at": at, "actor_id": actor.user_id, "actor_label": actor.label, "tag": tag,
+            "entity_type": "enterprise", "entity_id": str(entity_id), "before": before, "after": after}
+
+
+def _event_row(type_: str, entity_id: int, values: dict[str, Any], actor: Actor, at: datetime,
+               source: str) -> dict[str, Any]:
+    payload = {k: v for k, v in values.items() if k in PUBLIC_EVENT_FIELDS or k == "uscc"}
+    payload["source"] = source
+    return {"type": type_, "entity": f"enterprise:{entity_id}", "occurred_at": at, "actor": actor.label,
+            "payload": payload, "private": None}
+
+
+def edit_enterprise(session: Session, enterprise_id: int, changes: dict[str, Any], actor: Actor,
+                    at: datetime) -> Enterprise:
+    """Apply ``changes`` (field → value, already validated) to one enterprise, checking policy first.
+
+    Raises 404 for an unknown id and 403 when the actor may not change these fields of this entity.
+    """
+    row = session.get(Enterprise, enterprise_id)
+    if row is None:
+        raise not_found("企业", "Enterprise", enterprise_id)
+    require(policy.can_edit_enterprise(actor, row.division_code, row.id, set(changes)))
+    current = {k: getattr(row, k) for k in FIELDS}
+    record = EnterpriseRecord(**{**current, **changes}, former_names=())
+    upsert_enterprises(session, [record], actor, at, source="edit")
+    session.refresh(row)
+    return row
+
+
+def record_from_row(row: Enterprise) -> dict[str, Any]:
+    """Public JSON of an enterprise (what pages and the API show)."""
+    return {"id": row.id, **_snapshot({k: getattr(row, k) for k in FIELDS}),
+            "created_at": row.created_at.isoformat(), "updated_at": row.updated_at.isoformat()}
+

@@ -1,0 +1,162 @@
+"""Validation of one enterprise row from an import file (pure; every problem located by row and column)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from zhiliang.registry import refdata, uscc
+from zhiliang.registry.domain import (
+    FIELD_LABELS, STATUS_LABELS, STATUS_WORDS, EnterpriseRecord, RowProblem, entity_type_of, parse_capital,
+    parse_date,
+)
+
+MAX_LEN = {"name": 200, "legal_rep": 100, "address": 300, "registration_authority": 100}
+
+
+class _Row:
+    """Collects the problems of one row while its fields are read."""
+
+    def __init__(self, number: int, cells: Sequence[str], columns: dict[str, int]) -> None:
+        self.number, self.cells, self.columns = number, cells, columns
+        self.problems: list[RowProblem] = []
+
+    def get(self, field: str) -> str:
+        index = self.columns.get(field)
+        if index is None or index >= len(self.cells):
+            return ""
+        return self.cells[index].strip()
+
+    def fail(self, field: str, value: str, code: str, zh: str, en: str, severity: str = "error") -> None:
+        self.problems.append(RowProblem(self.number, FIELD_LABELS[field], value, code, zh, en, severity))
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+
+def validate_row(number: int, cells: Sequence[str], columns: dict[str, int], today: date) -> tuple[
+    EnterpriseRecord | None, list[RowProblem]
+]:
+    """The record for a row and its problems; the record is None when any problem is an error.
+
+    Rules: USCC per GB 32100-2015 (a failing embedded GB 11714 check is a warning, stored with the row);
+    name and 登记状态 required; dates not in the future; division and industry codes from the GB/T 2260 and
+    GB/T 4754-2017 tables; values within column lengths. Values are kept as given (no HTML escaping here:
+    pages escape on output).
+    """
+    row = _Row(number, cells, columns)
+    code, warning = _uscc(row)
+    name = _text(row, "name", required=True)
+    status = _status(row)
+    record_fields = dict(
+        legal_rep=_text(row, "legal_rep"), address=_text(row, "address"),
+        registration_authority=_text(row, "registration_authority"),
+        established_date=_date(row, today), registered_capital=_capital(row),
+        industry_code=_industry(row), division_code=_division(row, code),
+        former_names=tuple(n.strip() for n in row.get("former_names").replace(";", ";").split(";") if n.strip()),
+    )
+    if not row.ok:
+        return None, row.problems
+    record = EnterpriseRecord(uscc=code, uscc_warning=warning, name=name or "", status=status or "",
+                              entity_type=entity_type_of(code), **record_fields)
+    return record, row.problems
+
+
+def _uscc(row: _Row) -> tuple[str, str | None]:
+    raw = row.get("uscc")
+    if not raw:
+        row.fail("uscc", raw, "uscc.missing", "统一社会信用代码不能为空", "USCC is required")
+        return "", None
+    result = uscc.check(raw)
+    for problem in result.errors:
+        row.fail("uscc", raw, problem.code, problem.zh, problem.en)
+    for problem in result.warnings:
+        row.fail("uscc", raw, problem.code, problem.zh, problem.en, "warning")
+    return result.code, result.warnings[0].code if result.warnings else None
+
+
+def _text(row: _Row, field: str, required: bool = False) -> str | None:
+    value = row.get(field)
+    if not value:
+        if required:
+            row.fail(field, value, f"{field}.missing", f"{FIELD_LABELS[field]}不能为空",
+                     f"{field} ({FIELD_LABELS[field]}) is required")
+        return None
+    limit = MAX_LEN[field]
+    if len(value) > limit:
+        row.fail(field, value[:50] + "…", f"{field}.too_long", f"超过 {limit} 个字符", f"longer than {limit} characters")
+    return value
+
+
+def _status(row: _Row) -> str | None:
+    value = row.get("status")
+    if value in STATUS_LABELS:
+        return value
+    status = STATUS_WORDS.get(value.replace("(", "(").replace(")", ")").replace(",", ","))
+    if status is None:
+        known = "、".join(sorted({w for w in STATUS_WORDS if len(w) <= 4}))
+        row.fail("status", value, "status.unknown", f"无法识别的登记状态,可用:{known}",
+                 f"unknown registration status; use one of: {known}")
+    return status
+
+
+def _date(row: _Row, today: date) -> date | None:
+    value = row.get("established_date")
+    if not value:
+        return None
+    parsed = parse_date(value)
+    if parsed is None:
+        row.fail("established_date", value, "date.invalid", "日期无法识别,请用 YYYY-MM-DD",
+                 "unreadable date; use YYYY-MM-DD")
+    elif parsed > today or parsed.year < 1900:
+        row.fail("established_date", value, "date.range", "成立日期不能晚于今天或早于 1900 年",
+                 "establishment date cannot be in the future or before 1900")
+        return None
+    return parsed
+
+
+def _capital(row: _Row) -> Decimal | None:
+    value = row.get("registered_capital")
+    if not value:
+        return None
+    amount = parse_capital(value)
+    if amount is None or amount < 0 or amount >= 10**13:
+        row.fail("registered_capital", value, "capital.invalid", "注册资本应为非负数(单位:万元)",
+                 "registered capital must be a non-negative number (in 10,000 CNY)")
+        return None
+    return amount
+
+
+def _industry(row: _Row) -> str | None:
+    value = row.get("industry_code").upper()
+    if not value:
+        return None
+    if refdata.industry(value) is None:
+        row.fail("industry_code", value, "industry.unknown", "行业代码不在 GB/T 4754-2017 中",
+                 "industry code not in GB/T 4754-2017")
+        return None
+    return value.lstrip("ABCDEFGHIJKLMNOPQRST") or value
+
+
+def _division(row: _Row, code: str) -> str | None:
+    value = row.get("division_code")
+    given = bool(value)
+    if not given and len(code) == 18:
+        value = code[2:8]
+    if not value:
+        return None
+    if refdata.division(value) is not None:
+        return value
+    province_known = len(value) == 6 and value.isdigit() and refdata.division(value[:2] + "0000") is not None
+    if province_known and not given:
+        return value
+    if province_known:
+        row.fail("division_code", value, "division.unlisted", "区划代码不在内置代码表中(可能已撤并),已按原样保存",
+                 "division code not in the bundled table (perhaps abolished); stored as given", "warning")
+        return value
+    if given:
+        row.fail("division_code", value, "division.unknown", "行政区划代码无效(GB/T 2260)",
+                 "invalid administrative division code (GB/T 2260)")
+    return None

@@ -1,0 +1,7 @@
+"""Every feature's tables, imported for their side effect of registering on ``Base.metadata``.
+
+Used by the migration environment and the tests; features never import this module.
+"""
+
+from zhiliang.kernel import audit, auth, events  # noqa: F401
+from zhiliang.registry import models as registry_models  # noqa: F401

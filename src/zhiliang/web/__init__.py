@@ -1,0 +1,1 @@
+"""web — base templates, static assets, request context (who, which language), error pages, home."""

@@ -1,0 +1,95 @@
+"""Shared fixtures: a real database (SQLite by default, PostgreSQL when ZHILIANG_TEST_DATABASE_URL is set),
+migrated once per session; each test runs in a transaction that is rolled back (warehouse's pattern)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from zhiliang.app import create_app
+from zhiliang.kernel.clock import FixedClock
+from zhiliang.kernel.config import Settings
+from zhiliang.kernel.db import Database, make_engine
+from zhiliang.kernel.migrate import upgrade
+from zhiliang.kernel.runtime import Runtime
+
+PG_ENV = "ZHILIANG_TEST_DATABASE_URL"
+
+
+def fresh_database_url(tmp: Path) -> tuple[str, callable]:
+    """A new empty database: a SQLite file under ``tmp``, or a new schema in the PostgreSQL test database.
+
+    Returns the URL and a function that drops it.
+    """
+    base = os.environ.get(PG_ENV)
+    if not base:
+        return f"sqlite:///{tmp / 'test.db'}", lambda: None
+    schema = f"zl_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return f"{base}{sep}options=-csearch_path%3D{schema}", drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url, drop = fresh_database_url(tmp_path_factory.mktemp("db"))
+    yield url
+    drop()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Database]:
+    """A Database bound to one connection inside a transaction that is rolled back after the test."""
+    with engine.connect() as connection:
+        outer = connection.begin()
+        yield Database(connection)
+        outer.rollback()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "var", database_url=database_url, secret_key="test-secret",
+                    import_batch_size=100, _env_file=None)
+
+
+@pytest.fixture
+def rt(settings: Settings, db: Database, clock: FixedClock) -> Runtime:
+    return Runtime.build(settings, db, clock)
+
+
+@pytest.fixture
+def client(settings: Settings, db: Database, clock: FixedClock) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, db=db, clock=clock)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def dialect(engine: Engine) -> str:
+    return engine.dialect.name

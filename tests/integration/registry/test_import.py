@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from zhiliang.kernel.auth import Actor
+from zhiliang.kernel.audit import AuditEntry
+from zhiliang.kernel.errors import DomainError
+from zhiliang.kernel.events import Event
+from zhiliang.registry import importing, queries, uscc
+from zhiliang.registry.models import Enterprise, ImportJob, ImportRowError
+
+HEADER = "统一社会信用代码,企业名称,法定代表人,住所,行业代码,登记机关,成立日期,登记状态,注册资本\n"
+
+
+def codes(n: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    return [uscc.random_uscc(rng, "500106") for _ in range(n)]
+
+
+def write_csv(path: Path, rows: list[str], encoding: str = "utf-8") -> Path:
+    path.write_text(HEADER + "".join(r + "\n" for r in rows), encoding=encoding)
+    return path
+
+
+def good_rows(n: int, seed: int = 7) -> list[str]:
+    return [f"{c},沙坪坝区恒达食品{i}号有限公司,张三,重庆市沙坪坝区{i}号,C1391,沙坪坝区市场监督管理局,2019-03-0{1 + i % 9},存续,100"
+            for i, c in enumerate(codes(n, seed))]
+
+
+def count(rt, model) -> int:
+    with rt.db.read() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_import_good_rows_then_reimport_changes_nothing(rt, tmp_path):
+    path = write_csv(tmp_path / "e.csv", good_rows(250))
+    first = importing.import_enterprises(rt, path, Actor.system())
+    assert (first.created, first.rejected, first.status) == (250, 0, "done")
+    events, audits = count(rt, Event), count(rt, AuditEntry)
+    second = importing.import_enterprises(rt, path, Actor.system())
+    assert (second.created, second.updated, second.unchanged) == (0, 0, 250)
+    assert count(rt, Event) == events
+    assert count(rt, AuditEntry) == audits + 2  # only the job's own start/finish entries
+    assert count(rt, Enterprise) == 250
+
+
+def test_gbk_file_and_row_errors_are_reported(rt, tmp_path):
+    rows = good_rows(3) + [
+        "91500106MA5U000000,坏代码公司,李四,,,,,存续,",
+        f"{codes(1, 99)[0]},<script>alert(1)</script>'; DROP TABLE enterprise;--,王五,,,,2099-01-01,存续,",
+        f"{codes(1, 98)[0]},,王五,,,,,未知,abc",
+    ]
+    path = write_csv(tmp_path / "gbk.csv", rows, encoding="gbk")
+    outcome = importing.import_enterprises(rt, path, Actor.system())
+    assert (outcome.created, outcome.rejected) == (3, 3)
+    with rt.db.read() as s:
+        errors = queries.import_errors(s, outcome.job_id)
+        job = s.get(ImportJob, outcome.job_id)
+    assert job.encoding == "gb18030"
+    by_row = {(e.row, e.code) for e in errors}
+    assert (5, "uscc.check_digit") in by_row
+    assert (6, "date.range") in by_row
+    assert {(7, "name.missing"), (7, "status.unknown"), (7, "capital.invalid")} <= by_row
+    assert all(e.reason_zh and e.reason_en for e in errors)
+
+
+def test_script_and_sql_in_names_are_stored_as_given(rt, tmp_path):
+    name = "<script>alert(1)</script>'; DROP TABLE enterprise;--公司"
+    path = write_csv(tmp_path / "x.csv", [f"{codes(1, 5)[0]},{name},,,,,,存续,"])
+    importing.import_enterprises(rt, path, Actor.system())
+    with rt.db.read() as s:
+        assert s.scalar(select(Enterprise.name)) == name
+
+
+def test_duplicate_uscc_rejects_every_occurrence(rt, tmp_path):
+    c = codes(2)
+    rows = [f"{c[0]},甲公司,,,,,,存续,", f"{c[1]},乙公司,,,,,,存续,", f"{c[0].lower()},丙公司,,,,,,存续,"]
+    outcome = importing.import_enterprises(rt, write_csv(tmp_path / "d.csv", rows), Actor.system())
+    assert (outcome.created, outcome.rejected) == (1, 2)
+    with rt.db.read() as s:
+        dup_rows = sorted(e.row for e in queries.import_errors(s, outcome.job_id) if e.code == "uscc.duplicate")
+    assert dup_rows == [2, 4]
+
+
+def test_org_code_warning_is_stored_visibly(rt, tmp_path):
+    first17 = "91500106" + "MA5U0000" + "1"  # embedded GB 11714 check digit deliberately wrong
+    if uscc.org_check_digit("MA5U0000") == "1":
+        first17 = first17[:-1] + "2"
+    code = first17 + uscc.check_digit(first17)
+    outcome = importing.import_enterprises(rt, write_csv(tmp_path / "w.csv", [f"{code},试点公司,,,,,,存续,"]),
+                                           Actor.system())
+    assert (outcome.created, outcome.warnings) == (1, 1)
+    with rt.db.read() as s:
+        assert s.scalar(select(Enterprise.uscc_warning)) == "uscc.org_code_check"
+
+
+@pytest.mark.parametrize("content,code", [
+    (b"", "file.empty"),
+    ("统一社会信用代码,企业名称\n".encode("utf-16"), "file.encoding"),
+    (b"\xff\xfe\xfa\xfb garbage \x81\x00\x00", "file.encoding"),
+    ('统一社会信用代码,企业名称,登记状态\n"91500106,未闭合的引号,存续\n'.encode(), "file.csv"),
+    ("名称,地址\n甲,乙\n".encode(), "import.columns"),
+])
+def test_unreadable_files_write_nothing(rt, tmp_path, content, code):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(DomainError) as info:
+        importing.import_enterprises(rt, path, Actor.system())
+    assert info.value.code == code
+    assert info.value.zh and info.value.en
+    assert count(rt, Enterprise) == 0 and count(rt, ImportJob) == 0
+
+
+def test_interrupted_import_resumes_without_duplicates(rt, tmp_path):
+    path = write_csv(tmp_path / "big.csv", good_rows(450))
+    calls = []
+
+    def interrupt(n: int) -> None:
+        calls.append(n)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        importing.import_enterprises(rt, path, Actor.system(), progress=interrupt)
+    assert count(rt, Enterprise) == 200  # two batches of 100 committed, nothing of the third
+    outcome = importing.import_enterprises(rt, path, Actor.system())
+    assert outcome.resumed_from == 200
+    assert count(rt, Enterprise) == 450
+    with rt.db.read() as s:
+        job = s.get(ImportJob, outcome.job_id)
+        assert (job.created, job.rows_done, job.status) == (450, 450, "done")
+        assert s.scalar(select(func.count()).select_from(ImportRowError)) == 0
+
+
+def test_xlsx_import(rt, tmp_path):
+    from openpyxl import Workbook
+    from datetime import datetime
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["统一社会信用代码", "企业名称", "登记状态", "成立日期", "注册资本"])
+    for i, c in enumerate(codes(5)):
+        sheet.append([c, f"恒达电子{i}有限公司", "存续", datetime(2020, 1, 2), 50])
+    path = tmp_path / "e.xlsx"
+    book.save(path)
+    outcome = importing.import_enterprises(rt, path, Actor.system())
+    assert (outcome.created, outcome.rejected) == (5, 0)
+    with rt.db.read() as s:
+        assert str(s.scalar(select(Enterprise.established_date))) == "2020-01-02"
