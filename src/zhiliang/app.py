@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from zhiliang.kernel.clock import Clock
@@ -15,6 +15,7 @@ from zhiliang.kernel.config import Settings
 from zhiliang.kernel.db import Database, make_engine
 from zhiliang.kernel.runtime import Runtime
 from zhiliang.kernel.http import problems
+from zhiliang.kernel.http.context import check_csrf
 
 
 def create_app(settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> FastAPI:
@@ -26,6 +27,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
 
     database = db or Database(make_engine(settings.resolved_database_url()))
     app = FastAPI(
+        dependencies=[Depends(check_csrf)],
         title="Zhiliang 质量 API", version="0.1.0", docs_url="/api/docs", redoc_url=None,
         openapi_url="/api/openapi.json",
         description="质量基础设施平台 JSON API. Errors are RFC 9457 problem+json with zh and en messages.",

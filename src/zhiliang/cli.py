@@ -94,6 +94,8 @@ def user_token(ctx: typer.Context, username: str, name: str = "cli") -> None:
 def _register() -> None:
     from zhiliang.registry.cli import export_app, import_app
 
+    if any(group.name == "user" for group in app.registered_groups):
+        return
     app.add_typer(user_app, name="user")
     app.add_typer(db_app, name="db")
     app.add_typer(import_app, name="import")

@@ -9,14 +9,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from zhiliang.kernel.errors import DomainError, forbidden, not_found
-from zhiliang.kernel.http.context import check_csrf, resolve, runtime
+from zhiliang.kernel.http.context import resolve, runtime
 from zhiliang.kernel.http.exports import download
 from zhiliang.kernel.policy import require
 from zhiliang.kernel.runtime import Runtime
 from zhiliang.registry import importing, policy, queries, refdata, views
 from zhiliang.registry.schemas import EnterpriseDetail, ImportJobOut, PageOut, RowErrorOut
 
-router = APIRouter(prefix="/api/v1", tags=["registry 主体库"], dependencies=[Depends(check_csrf)])
+router = APIRouter(prefix="/api/v1", tags=["registry 主体库"])
 Format = Literal["json", "csv", "xlsx"]
 
 

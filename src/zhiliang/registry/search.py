@@ -85,7 +85,6 @@ def _postgres(key: str, prefix: str) -> tuple[str, dict[str, object]]:
     grams = sorted(set(names.bigrams(key)))
     tag = "i" if prefix else "n"
     params: dict[str, object] = {f"{tag}{n}": prefix + g for n, g in enumerate(grams)}
-    params: dict[str, object] = {f"g{n}": prefix + g for n, g in enumerate(grams)}
     joins = " ".join(
         f"JOIN enterprise_name_gram {tag}{n} ON {tag}{n}.enterprise_id = {tag}0.enterprise_id"
         f" AND {tag}{n}.gram = :{tag}{n}" for n in range(1, len(grams))

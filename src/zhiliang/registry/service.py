@@ -114,8 +114,9 @@ def _former_names(session: Session, records: Sequence[EnterpriseRecord], ids: di
         wanted |= {(enterprise_id, n) for n in r.former_names if n != r.name}
     if not wanted:
         return
-    have = set(session.execute(select(EnterpriseFormerName.enterprise_id, EnterpriseFormerName.name).where(
-        EnterpriseFormerName.enterprise_id.in_({i for i, _ in wanted}))).tuples())
+    query = select(EnterpriseFormerName.enterprise_id, EnterpriseFormerName.name).where(
+        EnterpriseFormerName.enterprise_id.in_({i for i, _ in wanted}))
+    have = {(r[0], r[1]) for r in session.execute(query)}
     rows = [{"enterprise_id": i, "name": n, "recorded_at": at} for i, n in sorted(wanted - have)]
     if rows:
         session.execute(EnterpriseFormerName.__table__.insert(), rows)

@@ -9,13 +9,13 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from zhiliang.kernel.errors import not_found, unauthenticated
-from zhiliang.kernel.http.context import check_csrf, resolve, runtime
+from zhiliang.kernel.http.context import resolve, runtime
 from zhiliang.kernel.http.render import render
 from zhiliang.kernel.policy import require
 from zhiliang.registry import api, importing, policy, queries, refdata, views
 from zhiliang.registry.domain import ENTITY_TYPES, STATUS_LABELS
 
-router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Filter = Annotated[queries.EnterpriseFilter, Depends(api.enterprise_filter)]
 
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from zhiliang.kernel import auth
 from zhiliang.kernel.errors import DomainError, unauthenticated
-from zhiliang.kernel.http.context import LANG_COOKIE, SESSION_COOKIE, check_csrf, resolve, runtime
+from zhiliang.kernel.http.context import LANG_COOKIE, SESSION_COOKIE, resolve, runtime
 from zhiliang.kernel.http.render import render
 
-router = APIRouter(dependencies=[Depends(check_csrf)])
+router = APIRouter()
 
 
 def _safe_next(target: str | None) -> str:

@@ -63,10 +63,11 @@ def resolve(request: Request) -> RequestContext:
 
 
 async def check_csrf(request: Request) -> None:
-    """Refuse a cookie-authenticated write whose CSRF token is missing or wrong (403)."""
+    """App-wide dependency: resolve who is asking (401 for a bad token on any route), then refuse a
+    cookie-authenticated write whose CSRF token is missing or wrong (403)."""
+    ctx = resolve(request)
     if request.method in SAFE_METHODS:
         return
-    ctx = resolve(request)
     if ctx.via_token or ctx.actor.user_id is None:
         return
     sent = request.headers.get("x-csrf-token")

@@ -1,0 +1,5 @@
+"""``python -m zhiliang`` runs the CLI."""
+
+from zhiliang.cli import main
+
+main()

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from zhiliang import accounts
+from zhiliang.kernel.auth import Actor
+from zhiliang.registry import uscc
+from zhiliang.registry.domain import EnterpriseRecord
+from zhiliang.registry.service import upsert_enterprises
+
+PASSWORD = "correct horse 9"
+
+
+@pytest.fixture
+def make_user(rt) -> Callable[..., str]:
+    counter = iter(range(1, 1000))
+
+    def make(role: str, **binding: object) -> str:
+        name = f"{role}{next(counter)}"
+        accounts.create_user(rt, username=name, display_name=name, role=role, password=PASSWORD, **binding)
+        return name
+
+    return make
+
+
+def login(client: TestClient, username: str) -> str:
+    """Log in through the form; returns the CSRF token the console pages carry."""
+    response = client.post("/login", data={"username": username, "password": PASSWORD, "next": "/console/tokens"})
+    assert response.status_code == 200, response.text
+    return re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
+
+
+@pytest.fixture
+def enterprises(rt) -> dict[str, int]:
+    """A few entities in two districts; returns name → id."""
+    rng = random.Random(11)
+    rows = [("沙坪坝区恒达食品有限公司", "500106"), ("渝中区鑫源食品加工厂", "500103"),
+            ("<script>alert('x')</script>科技有限公司", "500106")]
+    records = [EnterpriseRecord(uscc=uscc.random_uscc(rng, d), uscc_warning=None, name=n, entity_type="enterprise",
+                                legal_rep="张三", address="重庆市", division_code=d, industry_code="1391",
+                                registration_authority=None, established_date=None, status="active",
+                                registered_capital=None, former_names=()) for n, d in rows]
+    with rt.db.begin() as s:
+        upsert_enterprises(s, records, Actor.system(), rt.clock.now(), "test")
+    from sqlalchemy import select
+
+    from zhiliang.registry.models import Enterprise
+
+    with rt.db.read() as s:
+        return {name: id_ for id_, name in s.execute(select(Enterprise.id, Enterprise.name))}

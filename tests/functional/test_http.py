@@ -1,0 +1,126 @@
+"""The HTTP surface: pages and their JSON twins, problem+json errors, login, CSRF, tokens, exports, audit."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import load_workbook
+
+from functional.conftest import login
+
+
+def test_home_is_chinese_first_with_english_switch(client, enterprises):
+    zh = client.get("/")
+    assert zh.status_code == 200 and "企业查询" in zh.text and 'lang="zh-CN"' in zh.text
+    switched = client.get("/lang/en", follow_redirects=True)
+    assert "Enterprise search" in switched.text
+    assert "Enterprise search" in client.get("/?lang=en").text
+
+
+def test_search_page_and_its_json_twin_agree(client, enterprises):
+    page = client.get("/enterprises", params={"q": "食品"})
+    api = client.get("/api/v1/enterprises", params={"q": "食品"}).json()
+    assert [i["name"] for i in api["items"]] == ["沙坪坝区恒达食品有限公司", "渝中区鑫源食品加工厂"]
+    for item in api["items"]:
+        assert f'/enterprises/{item["id"]}' in page.text
+
+
+def test_profile_escapes_stored_markup(client, enterprises):
+    eid = enterprises["<script>alert('x')</script>科技有限公司"]
+    page = client.get(f"/enterprises/{eid}")
+    assert "<script>alert" not in page.text and "&lt;script&gt;" in page.text
+    assert client.get(f"/api/v1/enterprises/{eid}").json()["name"].startswith("<script>")
+
+
+def test_errors_are_problem_json_in_both_languages(client):
+    missing = client.get("/api/v1/enterprises/999999")
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    body = missing.json()
+    assert body["status"] == 404 and "未找到" in body["zh"] and "not found" in body["en"]
+    bad = client.get("/api/v1/enterprises", params={"limit": 0})
+    assert bad.status_code == 422 and bad.json()["field"] == "limit" and bad.json()["zh"]
+    page = client.get("/enterprises/999999")
+    assert page.status_code == 404 and "未找到" in page.text
+
+
+def test_login_csrf_and_console(client, make_user):
+    user = make_user("regulator", jurisdiction="500106", department="质量监督科")
+    assert client.get("/console", follow_redirects=False).status_code == 303
+    wrong = client.post("/login", data={"username": user, "password": "nope-nope"})
+    assert wrong.status_code == 401
+    token = login(client, user)
+    assert client.get("/console").status_code == 200
+    refused = client.post("/console/tokens", data={"name": "x"})
+    assert refused.status_code == 403 and "csrf" in refused.text.lower() or "刷新" in refused.text
+    made = client.post("/console/tokens", data={"name": "x", "csrf_token": token})
+    assert made.status_code == 200 and "zl_" in made.text
+
+
+def test_public_users_cannot_reach_the_console(client, make_user):
+    login(client, make_user("public"))
+    assert client.get("/console").status_code == 403
+    assert client.get("/api/v1/enterprises", params={"format": "csv"}).status_code == 403
+
+
+def test_api_token_works_without_csrf_and_bad_token_is_401(client, make_user, rt, tmp_path):
+    from zhiliang import accounts
+
+    user = make_user("admin")
+    secret = accounts.issue_token(rt, user, "integration")
+    csv_bytes = "统一社会信用代码,企业名称,登记状态\n91500106MA5U000000,坏,存续\n".encode()
+    response = client.post("/api/v1/imports/enterprises", files={"file": ("e.csv", csv_bytes, "text/csv")},
+                           headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 201, response.text
+    job = response.json()
+    assert job["rejected"] == 1
+    errors = client.get(f"/api/v1/imports/{job['id']}/errors", headers={"Authorization": f"Bearer {secret}"})
+    assert errors.json()[0]["code"] == "uscc.check_digit"
+    bad = client.get("/api/v1/stats", headers={"Authorization": "Bearer zl_wrong"})
+    assert bad.status_code == 401 and bad.json()["zh"]
+
+
+def test_console_upload_shows_error_report_and_downloads(client, make_user):
+    token = login(client, make_user("admin"))
+    content = ("统一社会信用代码,企业名称,登记状态\n"
+               "91500106MA5U000000,坏代码,存续\n").encode("gbk")
+    done = client.post("/console/import", data={"csrf_token": token},
+                       files={"file": ("坏数据.csv", content, "text/csv")})
+    assert done.status_code == 200 and "统一社会信用代码校验位错误" in done.text
+    job_id = done.url.path.rsplit("/", 1)[1]
+    report = client.get(f"/api/v1/imports/{job_id}/errors", params={"format": "csv"})
+    rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "行号 Row" and rows[1][0] == "2"
+    xlsx = client.get(f"/api/v1/imports/{job_id}/errors", params={"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet.cell(2, 1).value == 2
+
+
+def test_exports_of_lists(client, make_user, enterprises):
+    login(client, make_user("regulator", jurisdiction="500000", department="质量监督科"))
+    response = client.get("/api/v1/enterprises", params={"q": "食品", "format": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["统一社会信用代码", "企业名称"] and len(rows) == 3
+    xlsx = client.get("/api/v1/enterprises", params={"format": "xlsx"})
+    assert load_workbook(io.BytesIO(xlsx.content)).active.max_row == 4
+    for kind in ("cbs", "labs", "people", "products"):
+        assert client.get(f"/api/v1/{kind}", params={"format": "csv"}).status_code == 200
+
+
+def test_audit_trail_for_admins_only(client, make_user, enterprises):
+    login(client, make_user("regulator", jurisdiction="500000", department="质量监督科"))
+    assert client.get("/console/audit").status_code == 403
+    client.cookies.clear()
+    login(client, make_user("admin"))
+    page = client.get("/console/audit", params={"tag": "registry:enterprise"})
+    assert page.status_code == 200 and "registry:enterprise:create" in page.text
+    api = client.get("/api/v1/audit", params={"tag": "registry:enterprise:create"}).json()
+    assert len(api["items"]) == 3 and api["items"][0]["after"]["name"]
+    export = client.get("/api/v1/audit", params={"format": "csv", "tag": "kernel:user"})
+    assert "kernel:user:create" in export.content.decode("utf-8-sig")
+
+
+def test_openapi_docs(client):
+    assert client.get("/api/docs").status_code == 200
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert {"/api/v1/enterprises", "/api/v1/enterprises/{enterprise_id}", "/api/v1/imports/enterprises"} <= set(paths)
