@@ -3,14 +3,12 @@ migrated once per session; each test runs in a transaction that is rolled back (
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from zhiliang.app import create_app
 from zhiliang.kernel.clock import FixedClock
@@ -19,29 +17,7 @@ from zhiliang.kernel.db import Database, make_engine
 from zhiliang.kernel.migrate import upgrade
 from zhiliang.kernel.runtime import Runtime
 
-PG_ENV = "ZHILIANG_TEST_DATABASE_URL"
-
-
-def fresh_database_url(tmp: Path) -> tuple[str, callable]:
-    """A new empty database: a SQLite file under ``tmp``, or a new schema in the PostgreSQL test database.
-
-    Returns the URL and a function that drops it.
-    """
-    base = os.environ.get(PG_ENV)
-    if not base:
-        return f"sqlite:///{tmp / 'test.db'}", lambda: None
-    schema = f"zl_test_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return f"{base}{sep}options=-csearch_path%3D{schema}", drop
+from support import fresh_database_url
 
 
 @pytest.fixture(scope="session")

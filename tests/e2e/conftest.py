@@ -11,7 +11,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import uvicorn
@@ -58,8 +57,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Runtime]]:
-    """A served platform on a fresh SQLite file with a small demo city; yields (base URL, runtime)."""
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Runtime, dict[str, tuple[str, str]]]]:
+    """A served platform on a fresh SQLite file with a small demo city; yields (base URL, runtime, logins)."""
     from zhiliang import demo
 
     data = tmp_path_factory.mktemp("e2e")
@@ -68,7 +67,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Runtim
     engine = make_engine(settings.resolved_database_url())
     upgrade(engine)
     rt = Runtime.build(settings, Database(engine))
-    demo.build(rt, seed=7, scale=0.02, echo=lambda *_: None)
+    logins = {role: (user, password) for role, user, password in
+              demo.build(rt, seed=7, scale=0.02, echo=lambda *_: None)}
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings, db=rt.db), host="127.0.0.1", port=port,
                                            log_level="warning"))
@@ -77,13 +77,13 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Runtim
     deadline = time.monotonic() + 20
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", rt
+    yield f"http://127.0.0.1:{port}", rt, logins
     server.should_exit = True
     thread.join(timeout=10)
 
 
 @pytest.fixture
-def page(browser: object, live: tuple[str, Runtime]) -> Iterator[object]:
+def page(browser: object, live: tuple) -> Iterator[object]:
     context = browser.new_context(locale="zh-CN")  # type: ignore[attr-defined]
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -92,10 +92,10 @@ def page(browser: object, live: tuple[str, Runtime]) -> Iterator[object]:
 
 
 @pytest.fixture
-def base_url(live: tuple[str, Runtime]) -> str:
+def base_url(live: tuple) -> str:
     return live[0]
 
 
 @pytest.fixture
-def files_dir(tmp_path: Path) -> Path:
-    return tmp_path
+def logins(live: tuple) -> dict[str, tuple[str, str]]:
+    return live[2]

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable
 
 import pytest
@@ -13,7 +12,7 @@ from zhiliang.registry import uscc
 from zhiliang.registry.domain import EnterpriseRecord
 from zhiliang.registry.service import upsert_enterprises
 
-PASSWORD = "correct horse 9"
+from support import PASSWORD
 
 
 @pytest.fixture
@@ -26,13 +25,6 @@ def make_user(rt) -> Callable[..., str]:
         return name
 
     return make
-
-
-def login(client: TestClient, username: str) -> str:
-    """Log in through the form; returns the CSRF token the console pages carry."""
-    response = client.post("/login", data={"username": username, "password": PASSWORD, "next": "/console/tokens"})
-    assert response.status_code == 200, response.text
-    return re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from conftest import fresh_database_url
+from support import fresh_database_url
 from zhiliang.kernel.db import make_engine
 from zhiliang.registry.models import Enterprise, ImportJob
 

@@ -7,7 +7,7 @@ import io
 
 from openpyxl import load_workbook
 
-from functional.conftest import login
+from support import login
 
 
 def test_home_is_chinese_first_with_english_switch(client, enterprises):

@@ -85,8 +85,10 @@ class Database:
 
     def __init__(self, bind: Engine | Connection) -> None:
         self.bind = bind
-        mode = "create_savepoint" if isinstance(bind, Connection) else "conservative_savepoint"
-        self._sessions = sessionmaker(bind=bind, expire_on_commit=False, join_transaction_mode=mode)
+        # Bound to a connection that is already in a transaction (the tests' rolled-back outer transaction),
+        # each service transaction becomes a savepoint inside it.
+        extra = {"join_transaction_mode": "create_savepoint"} if isinstance(bind, Connection) else {}
+        self._sessions = sessionmaker(bind=bind, expire_on_commit=False, **extra)
 
     @property
     def dialect(self) -> str:

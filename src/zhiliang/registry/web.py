@@ -59,17 +59,6 @@ def console_list(request: Request, f: Filter, after: int | None = None,
     return render(request, "registry/console_list.html", {"f": f, "page": page, **_choices()})
 
 
-@router.get("/console/{kind}", name="registry.console_other")
-def console_other(request: Request, kind: str, after: int | None = None) -> Response:
-    """Twins: ``GET /api/v1/cbs``, ``/labs``, ``/people``, ``/products``."""
-    if kind not in views.LISTS:
-        raise not_found("页面", "Page", kind)
-    _staff(request)
-    with runtime(request).db.read() as session:
-        page = views.simple_page(session, resolve(request).actor, kind, after, 50, {})
-    return render(request, "registry/console_other.html", {"kind": kind, "page": page})
-
-
 @router.get("/console/import", name="registry.import_form")
 def import_form(request: Request) -> Response:
     _staff(request)
@@ -101,3 +90,14 @@ def import_job_page(request: Request, job_id: int) -> Response:
             raise not_found("导入任务", "Import job", job_id)
         errors = queries.import_errors(session, job_id, limit=200)
     return render(request, "registry/import_job.html", {"job": job, "errors": errors})
+
+
+@router.get("/console/{kind}", name="registry.console_other")
+def console_other(request: Request, kind: str, after: int | None = None) -> Response:
+    """Declared last: ``/console/{kind}`` would otherwise shadow ``/console/import``. Twins: ``GET /api/v1/cbs``, ``/labs``, ``/people``, ``/products``."""
+    if kind not in views.LISTS:
+        raise not_found("页面", "Page", kind)
+    _staff(request)
+    with runtime(request).db.read() as session:
+        page = views.simple_page(session, resolve(request).actor, kind, after, 50, {})
+    return render(request, "registry/console_other.html", {"kind": kind, "page": page})

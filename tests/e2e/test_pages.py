@@ -1,0 +1,64 @@
+"""What people do in a real browser: search from the portal on a phone, log in, import a file with bad rows."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from zhiliang.registry import uscc
+
+
+def test_public_search_and_profile_on_a_phone(browser, base_url):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True)
+    page = context.new_page()
+    page.goto(base_url + "/")
+    page.get_by_role("searchbox").fill("有限")
+    page.get_by_role("button", name="查询").click()
+    expect(page).to_have_url(re.compile(r"/enterprises\?q="))
+    first = page.get_by_test_id("enterprise-table").locator("tbody tr a").first
+    name = first.inner_text()
+    assert "有限" in name
+    first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"page is {overflow}px wider than the phone screen"
+    context.close()
+
+
+def test_english_switch(page, base_url):
+    page.goto(base_url + "/enterprises")
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enterprise search")
+
+
+def test_login_import_with_bad_rows_and_see_the_report(page, base_url, logins, tmp_path: Path):
+    user, password = logins["admin"]
+    page.goto(base_url + "/login")
+    page.get_by_label("用户名").fill(user)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(re.compile(r"/console$"))
+    good = uscc.make("9", "1", "500106", "E2E7E771")
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    path = tmp_path / "企业名单.csv"
+    path.write_text("统一社会信用代码,企业名称,登记状态,成立日期\n"
+                    f"{good},沙坪坝区端到端测试食品有限公司,存续,2020-01-01\n"
+                    f"{bad},校验位错误公司,存续,2020-01-01\n"
+                    f"{uscc.make('9', '1', '500106', 'E2E7E772')},未来公司,存续,2099-01-01\n", encoding="gbk")
+    page.goto(base_url + "/console/import")
+    page.get_by_label("文件").set_input_files(str(path))
+    page.get_by_role("button", name="开始导入").click()
+    expect(page.get_by_test_id("job-created")).to_have_text("1")
+    expect(page.get_by_test_id("job-rejected")).to_have_text("2")
+    table = page.get_by_test_id("error-table")
+    expect(table).to_contain_text("校验位错误")
+    expect(table).to_contain_text("成立日期不能晚于今天")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="XLSX").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    page.goto(base_url + "/enterprises?q=端到端")
+    expect(page.get_by_test_id("enterprise-table")).to_contain_text("沙坪坝区端到端测试食品有限公司")
+    page.goto(base_url + "/console/audit?tag=registry:import")
+    expect(page.get_by_test_id("audit-table")).to_contain_text("registry:import:finish")

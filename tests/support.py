@@ -1,0 +1,48 @@
+"""Helpers the tests import (conftest modules cannot be imported by name when there are several)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+import re
+
+from sqlalchemy import text
+
+from zhiliang.kernel.db import make_engine
+
+PG_ENV = "ZHILIANG_TEST_DATABASE_URL"
+
+
+def fresh_database_url(tmp: Path) -> tuple[str, Callable[[], None]]:
+    """A new empty database: a SQLite file under ``tmp``, or a new schema in the PostgreSQL test database.
+
+    Returns the URL and a function that drops it.
+    """
+    base = os.environ.get(PG_ENV)
+    if not base:
+        return f"sqlite:///{tmp / 'test.db'}", lambda: None
+    schema = f"zl_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return f"{base}{sep}options=-csearch_path%3D{schema}", drop
+
+
+PASSWORD = "correct horse 9"
+
+
+def login(client: Any, username: str) -> str:
+    """Log in through the form; returns the CSRF token the console pages carry."""
+    response = client.post("/login", data={"username": username, "password": PASSWORD, "next": "/console/tokens"})
+    assert response.status_code == 200, response.text
+    return re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
