@@ -42,12 +42,21 @@ class Enterprise(Base):
 
 
 class EnterpriseNameGram(Base):
-    """PostgreSQL's name-search postings (SQLite keeps this table empty and uses FTS5 instead); see search.py."""
+    """PostgreSQL's two-character name postings (SQLite keeps this empty and uses FTS5); see search.py."""
 
     __tablename__ = "enterprise_name_gram"
 
     gram: Mapped[str] = mapped_column(String(8), primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(BigId, primary_key=True, index=True)
+    enterprise_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+
+
+class EnterpriseNameTri(Base):
+    """PostgreSQL's three-character name postings, for queries of three characters or more; see search.py."""
+
+    __tablename__ = "enterprise_name_tri"
+
+    tri: Mapped[str] = mapped_column(String(12), primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(BigId, primary_key=True)
 
 
 class EnterpriseFormerName(Base):

@@ -7,7 +7,7 @@ query matches exactly when it is a substring of the normalised name.
 from __future__ import annotations
 
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 
@@ -30,6 +30,11 @@ def bigrams(norm: str) -> list[str]:
     return [norm[i : i + 2] for i in range(len(norm) - 1)]
 
 
+def trigrams(norm: str) -> list[str]:
+    """Overlapping three-character grams (``"食品厂家"`` → ``["食品厂", "品厂家"]``); empty below three characters."""
+    return [norm[i : i + 3] for i in range(len(norm) - 2)]
+
+
 def _first_letter(reading: str) -> str:
     return unicodedata.normalize("NFD", reading)[0].lower()
 
@@ -50,6 +55,12 @@ def _unambiguous() -> dict[str, str]:
 
 
 def _in_context(norm: str, i: int) -> str:
+    start = max(0, i - 2)
+    return _window_letter(norm[start : i + 3], i - start)
+
+
+@lru_cache(maxsize=1 << 16)
+def _window_letter(norm: str, i: int) -> str:
     # A polyphonic character takes its reading from a word of pypinyin's phrase dictionary that contains it
     # (重庆 → c, 重量 → z, 银行 → h); two- and three-character words around it are tried, nearest first, and
     # failing all of them its most common reading. Dictionary look-ups only: pypinyin's own segmentation

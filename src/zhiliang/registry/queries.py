@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from zhiliang.kernel.policy import division_prefix
@@ -39,21 +39,27 @@ class Page:
     notes: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _conditions(session: Session, f: EnterpriseFilter) -> tuple[list[Any], list[tuple[str, str]]]:
+@dataclass(frozen=True)
+class _NameQuery:
+    key: str
+    initials: bool
+
+
+def _conditions(f: EnterpriseFilter) -> tuple[list[Any], _NameQuery | None, list[tuple[str, str]]]:
+    """SQL conditions for the plain filters, the name query (searched through the index), and notes."""
     conds: list[Any] = []
     notes: list[tuple[str, str]] = []
+    name_query = None
     q = f.q.strip()
     if q:
         code = uscc.normalize(q)
-        if len(code) == 18 and code[:1].isalnum() and any(c.isdigit() for c in code):
+        if len(code) == 18 and all(c in uscc.ALPHABET for c in code):
             conds.append(Enterprise.uscc == code)
+        elif (key := search.search_key(q)) is None:
+            notes.append(("请至少输入两个字", "Type at least two characters"))
+            conds.append(false())
         else:
-            match = search.match_sql(session.bind.dialect.name, q, initials=q.isascii() and q.isalpha())
-            if match is None:
-                notes.append(("请至少输入两个字", "Type at least two characters"))
-                conds.append(text("1 = 0"))
-            else:
-                conds.append(text(match[0]).bindparams(**match[1]))
+            name_query = _NameQuery(key, q.isascii() and q.replace(" ", "").isalpha())
     if f.division:
         conds.append(Enterprise.division_code.startswith(division_prefix(f.division)))
     for column, value in ((Enterprise.status, f.status), (Enterprise.entity_type, f.entity_type)):
@@ -63,21 +69,58 @@ def _conditions(session: Session, f: EnterpriseFilter) -> tuple[list[Any], list[
         conds.append(Enterprise.industry_code.startswith(f.industry.upper().lstrip("ABCDEFGHIJKLMNOPQRST")))
     if f.warning_only:
         conds.append(Enterprise.uscc_warning.is_not(None))
-    return conds, notes
+    return conds, name_query, notes
+
+
+def _contains(session: Session, column: Any, key: str) -> Any:
+    position = func.strpos if session.bind.dialect.name == "postgresql" else func.instr
+    return position(column, key) > 0
+
+
+def _confirm(session: Session, nq: _NameQuery) -> Any:
+    by_name = _contains(session, Enterprise.name_key, nq.key)
+    return or_(by_name, _contains(session, Enterprise.name_initials, nq.key)) if nq.initials else by_name
+
+
+def _walk(session: Session, nq: _NameQuery, conds: list[Any], after: int, want: int,
+          columns: tuple[Any, ...]) -> list[Any]:
+    """Rows matching the name query and ``conds`` after id ``after``, in id order, at most ``want``.
+
+    Walks index candidates in growing chunks and confirms each chunk in one query, so the first page of a
+    two-character query over millions of names reads a few hundred postings, not the whole list.
+    """
+    found: list[Any] = []
+    chunk = max(64, want * 2)
+    confirm = _confirm(session, nq)
+    while len(found) < want:
+        ids = search.candidates(session.connection(), nq.key, nq.initials, after, chunk)
+        if not ids:
+            break
+        stmt = select(*columns).where(Enterprise.id.in_(ids), confirm, *conds).order_by(Enterprise.id)
+        found += session.execute(stmt).all()
+        if len(ids) < chunk:
+            break
+        after, chunk = ids[-1], min(chunk * 4, 20_000)
+    return found[:want]
 
 
 def enterprises(session: Session, f: EnterpriseFilter, after: int | None = None, limit: int = 20) -> Page:
     """One page of enterprises in id order, after id ``after``; ``count`` stops at :data:`COUNT_CAP`.
 
-    Cost: an index range read of ``limit`` rows plus a count of at most ``COUNT_CAP`` + 1 ids.
+    Cost: plain filters read an index range of ``limit`` rows plus at most ``COUNT_CAP`` + 1 ids; a name query
+    reads candidates from the search index chunk by chunk until the page (and the capped count) is full.
     """
-    conds, notes = _conditions(session, f)
-    stmt = select(Enterprise).where(*conds).order_by(Enterprise.id).limit(limit + 1)
-    if after:
-        stmt = stmt.where(Enterprise.id > after)
-    rows = list(session.scalars(stmt))
-    capped = select(Enterprise.id).where(*conds).limit(COUNT_CAP + 1).subquery()
-    count = session.scalar(select(func.count()).select_from(capped)) or 0
+    conds, nq, notes = _conditions(f)
+    if nq is not None:
+        rows = [r[0] for r in _walk(session, nq, conds, after or 0, limit + 1, (Enterprise,))]
+        count = len(_walk(session, nq, conds, 0, COUNT_CAP + 1, (Enterprise.id,)))
+    else:
+        stmt = select(Enterprise).where(*conds).order_by(Enterprise.id).limit(limit + 1)
+        if after:
+            stmt = stmt.where(Enterprise.id > after)
+        rows = list(session.scalars(stmt))
+        capped = select(Enterprise.id).where(*conds).limit(COUNT_CAP + 1).subquery()
+        count = session.scalar(select(func.count()).select_from(capped)) or 0
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, rows[-1].id if more else None, min(count, COUNT_CAP), count > COUNT_CAP, notes)

@@ -100,9 +100,10 @@ def _update(session: Session, changed: list[tuple[dict[str, Any], EnterpriseReco
     table = Enterprise.__table__
     session.execute(update(table).where(table.c.id == bindparam("b_id")),
                     rows, execution_options={"synchronize_session": False})
-    renamed = [r for (old, new), r in zip(changed, rows, strict=True) if old["name"] != new.name]
-    search.unindex(session.connection(), [r["b_id"] for r in renamed])
-    search.index(session.connection(), [(r["b_id"], r["name_key"], r["name_initials"]) for r in renamed])
+    renamed = [(old, r) for (old, new), r in zip(changed, rows, strict=True) if old["name"] != new.name]
+    search.unindex(session.connection(), [(old["id"], names.normalize(old["name"]), names.initials(old["name"]))
+                                          for old, _ in renamed])
+    search.index(session.connection(), [(r["b_id"], r["name_key"], r["name_initials"]) for _, r in renamed])
 
 
 def _former_names(session: Session, records: Sequence[EnterpriseRecord], ids: dict[str, int],

@@ -79,9 +79,11 @@ def upgrade() -> None:
     sa.Column('enterprise_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.PrimaryKeyConstraint('gram', 'enterprise_id', name=op.f('pk_enterprise_name_gram'))
     )
-    with op.batch_alter_table('enterprise_name_gram', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_enterprise_name_gram_enterprise_id'), ['enterprise_id'], unique=False)
-
+    op.create_table('enterprise_name_tri',
+    sa.Column('tri', sa.String(length=12), nullable=False),
+    sa.Column('enterprise_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.PrimaryKeyConstraint('tri', 'enterprise_id', name=op.f('pk_enterprise_name_tri'))
+    )
     op.create_table('event',
     sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('type', sa.String(length=80), nullable=False),
@@ -293,9 +295,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_event_entity'))
 
     op.drop_table('event')
-    with op.batch_alter_table('enterprise_name_gram', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_enterprise_name_gram_enterprise_id'))
-
+    op.drop_table('enterprise_name_tri')
     op.drop_table('enterprise_name_gram')
     with op.batch_alter_table('enterprise', schema=None) as batch_op:
         batch_op.drop_index('ix_enterprise_status_id')
