@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from support import fresh_database_url
 
 from zhiliang.app import create_app
 from zhiliang.kernel.clock import FixedClock
@@ -16,8 +17,6 @@ from zhiliang.kernel.config import Settings
 from zhiliang.kernel.db import Database, make_engine
 from zhiliang.kernel.migrate import upgrade
 from zhiliang.kernel.runtime import Runtime
-
-from support import fresh_database_url
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-import re
 
 from sqlalchemy import text
 

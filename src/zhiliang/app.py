@@ -13,9 +13,9 @@ from fastapi.staticfiles import StaticFiles
 from zhiliang.kernel.clock import Clock
 from zhiliang.kernel.config import Settings
 from zhiliang.kernel.db import Database, make_engine
-from zhiliang.kernel.runtime import Runtime
 from zhiliang.kernel.http import problems
 from zhiliang.kernel.http.context import check_csrf
+from zhiliang.kernel.runtime import Runtime
 
 
 def create_app(settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> FastAPI:

@@ -68,7 +68,8 @@ def demo(
 
 @user_app.command("create")
 def user_create(
-    ctx: typer.Context, username: str, role: Annotated[str, typer.Option(help="public|enterprise|cb|lab|regulator|admin")],
+    ctx: typer.Context, username: str,
+    role: Annotated[str, typer.Option(help="public|enterprise|cb|lab|regulator|admin")],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
     name: str = "", tenant: Annotated[int | None, typer.Option(help="enterprise / CB / laboratory id")] = None,
     jurisdiction: str | None = None, department: str | None = None,

@@ -4,15 +4,13 @@ import random
 from collections.abc import Callable
 
 import pytest
-from fastapi.testclient import TestClient
+from support import PASSWORD
 
 from zhiliang import accounts
 from zhiliang.kernel.auth import Actor
 from zhiliang.registry import uscc
 from zhiliang.registry.domain import EnterpriseRecord
 from zhiliang.registry.service import upsert_enterprises
-
-from support import PASSWORD
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-
 from support import fresh_database_url
+
 from zhiliang.kernel.db import make_engine
 from zhiliang.registry.models import Enterprise, ImportJob
 
@@ -55,7 +55,8 @@ def test_user_create_and_token(env):
     assert token.returncode == 0 and token.stdout.strip().startswith("zl_")
     bad = run(env, "user", "create", "r1", "--role", "regulator", "--password", "long-enough-1")
     assert bad.returncode == 1 and "辖区" in bad.stderr and "jurisdiction" in bad.stderr
-    unknown = run(env, "user", "create", "e1", "--role", "enterprise", "--tenant", "424242", "--password", "long-enough-1")
+    unknown = run(env, "user", "create", "e1", "--role", "enterprise", "--tenant", "424242",
+                  "--password", "long-enough-1")
     assert unknown.returncode == 1 and "424242" in unknown.stderr
 
 

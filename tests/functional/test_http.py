@@ -6,7 +6,6 @@ import csv
 import io
 
 from openpyxl import load_workbook
-
 from support import login
 
 

@@ -28,7 +28,8 @@ from zhiliang.registry.domain import STATUS_LABELS, EnterpriseRecord, entity_typ
 __all__ = ["CSV_HEADER", "CsvStats", "Counts", "District", "cbs", "districts", "enterprises", "is_pilot", "labs",
            "people", "products", "rng_for", "write_enterprise_csv"]
 
-CSV_HEADER = ("统一社会信用代码", "企业名称", "法定代表人", "住所", "行业代码", "登记机关", "成立日期", "登记状态", "注册资本")
+CSV_HEADER = ("统一社会信用代码", "企业名称", "法定代表人", "住所", "行业代码", "登记机关", "成立日期", "登记状态",
+              "注册资本")
 EARLIEST = date(1995, 1, 1)
 CSV_UNTIL = date(2025, 12, 1)  # fixed, so a CSV of a seed is byte-identical on every day it is written
 PILOT_EVERY, PILOT_OFFSET = 500, 7  # rows 7, 507, 1007 … carry a pilot-period code (≈ 0.2 %)

@@ -18,7 +18,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache
 
 import chinese_calendar
 
@@ -81,7 +81,7 @@ def _parse_date(key: str, index: int, entry: object) -> date:
         raise ValueError(bad) from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def package_covers(year: int) -> bool:
     """True if ``chinese_calendar`` has official data for ``year``.
 

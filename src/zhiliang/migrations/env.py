@@ -5,9 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from zhiliang.kernel.db import Base
-from zhiliang.kernel.db import make_engine
 import zhiliang.tables  # noqa: F401  (registers every feature's tables on Base.metadata)
+from zhiliang.kernel.db import Base, make_engine
 
 config = context.config
 

@@ -5,16 +5,31 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from pydantic import BaseModel
+
 from zhiliang.kernel.errors import DomainError, forbidden, not_found
 from zhiliang.kernel.http.context import resolve, runtime
 from zhiliang.kernel.http.exports import download
 from zhiliang.kernel.policy import require
 from zhiliang.kernel.runtime import Runtime
-from zhiliang.registry import importing, policy, queries, refdata, views
-from zhiliang.registry.schemas import EnterpriseDetail, ImportJobOut, PageOut, RowErrorOut
+from zhiliang.registry import directory, importing, policy, queries, refdata, views
+from zhiliang.registry.schemas import (
+    CertificationBodyIn,
+    CertificationBodyOut,
+    EnterpriseDetail,
+    ImportJobOut,
+    LaboratoryIn,
+    LaboratoryOut,
+    PageOut,
+    PersonIn,
+    PersonOut,
+    ProductIn,
+    ProductOut,
+    RowErrorOut,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["registry 主体库"])
 Format = Literal["json", "csv", "xlsx"]
@@ -152,3 +167,34 @@ def import_errors(request: Request, job_id: int, format: Format = "json") -> obj
         rows = list(importing.error_report_rows(errors))
     return download(format, f"import-{job_id}-errors", importing.REPORT_HEADER, rows)
 
+
+
+def _register(request: Request, use_case: Callable[..., Any], body: BaseModel, out: type[BaseModel]) -> Any:
+    rt = runtime(request)
+    with rt.db.begin() as session:
+        row = use_case(session, resolve(request).actor, rt.clock.now(), **body.model_dump())
+        return out.model_validate(row)
+
+
+@router.post("/cbs", name="registry.api_cb_create", response_model=CertificationBodyOut, status_code=201)
+def create_cb(request: Request, body: CertificationBodyIn) -> Any:
+    """Register a certification body (staff)."""
+    return _register(request, directory.register_cb, body, CertificationBodyOut)
+
+
+@router.post("/labs", name="registry.api_lab_create", response_model=LaboratoryOut, status_code=201)
+def create_lab(request: Request, body: LaboratoryIn) -> Any:
+    """Register a laboratory (staff)."""
+    return _register(request, directory.register_lab, body, LaboratoryOut)
+
+
+@router.post("/people", name="registry.api_person_create", response_model=PersonOut, status_code=201)
+def create_person(request: Request, body: PersonIn) -> Any:
+    """Register an inspector, expert or CB auditor (staff). Phone and ID number are never returned here."""
+    return _register(request, directory.register_person, body, PersonOut)
+
+
+@router.post("/products", name="registry.api_product_create", response_model=ProductOut, status_code=201)
+def create_product(request: Request, body: ProductIn) -> Any:
+    """Register a product (staff, or the enterprise for its own products)."""
+    return _register(request, directory.register_product, body, ProductOut)

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-
 # 登记状态 as registration systems print it, mapped to our codes (GSXT prints several spellings of each).
 STATUS_WORDS: dict[str, str] = {
     "存续": "active", "在业": "active", "开业": "active", "在营": "active", "在册": "active", "迁入": "active",

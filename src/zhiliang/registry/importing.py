@@ -149,7 +149,8 @@ def _check(number: int, cells: list[str], columns: dict[str, int], dups: dict[in
         record = None
     if record is not None and actor.role == "regulator" and not covers(actor.jurisdiction, record.division_code):
         problems.append(RowProblem(number, FIELD_LABELS["division_code"], record.division_code or "",
-                                   "division.outside", "该主体不在您的辖区", "This entity is outside your jurisdiction"))
+                                   "division.outside", "该主体不在您的辖区",
+                                   "This entity is outside your jurisdiction"))
         record = None
     return record, problems
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -173,11 +172,3 @@ class ImportRowError(Base):
     reason_zh: Mapped[str] = mapped_column(Text)
     reason_en: Mapped[str] = mapped_column(Text)
 
-
-def as_dict(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
-    """Plain JSON-ready values of ``fields`` (dates as ISO strings, decimals as strings) for events and audit."""
-    out: dict[str, Any] = {}
-    for name in fields:
-        value = getattr(row, name)
-        out[name] = value.isoformat() if isinstance(value, date) else str(value) if isinstance(value, Decimal) else value
-    return out

@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 from zhiliang.kernel.policy import division_prefix
 from zhiliang.registry import search, uscc
 from zhiliang.registry.models import (
-    CertificationBody, Enterprise, EnterpriseFormerName, ImportJob, ImportRowError, Laboratory, Person, Product,
+    CertificationBody,
+    Enterprise,
+    EnterpriseFormerName,
+    ImportJob,
+    ImportRowError,
+    Laboratory,
+    Person,
+    Product,
 )
 
 COUNT_CAP = 1000

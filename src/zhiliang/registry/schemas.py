@@ -136,3 +136,41 @@ def entity_type_label(kind: str) -> dict[str, str]:
 
 
 EnterpriseDetail.model_rebuild()
+
+
+class CertificationBodyIn(BaseModel):
+    cnca_number: str
+    name: str
+    approved_types: list[str] = []
+    uscc: str | None = None
+    division_code: str | None = None
+
+
+class LaboratoryIn(BaseModel):
+    cma_number: str
+    name: str
+    scope: list[str] = []
+    uscc: str | None = None
+    division_code: str | None = None
+
+
+class PersonIn(BaseModel):
+    kind: str
+    name: str
+    enforcement_cert_no: str | None = None
+    department: str | None = None
+    jurisdiction: str | None = None
+    skills: list[str] = []
+    affiliation: str | None = None
+    cb_id: int | None = None
+    phone: str | None = None
+    id_number: str | None = None
+
+
+class ProductIn(BaseModel):
+    enterprise_id: int
+    name: str
+    brand: str | None = None
+    model: str | None = None
+    category: str | None = None
+    standard: str | None = None

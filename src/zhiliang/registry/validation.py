@@ -8,7 +8,13 @@ from decimal import Decimal
 
 from zhiliang.registry import refdata, uscc
 from zhiliang.registry.domain import (
-    FIELD_LABELS, STATUS_LABELS, STATUS_WORDS, EnterpriseRecord, RowProblem, entity_type_of, parse_capital,
+    FIELD_LABELS,
+    STATUS_LABELS,
+    STATUS_WORDS,
+    EnterpriseRecord,
+    RowProblem,
+    entity_type_of,
+    parse_capital,
     parse_date,
 )
 
@@ -86,7 +92,8 @@ def _text(row: _Row, field: str, required: bool = False) -> str | None:
         return None
     limit = MAX_LEN[field]
     if len(value) > limit:
-        row.fail(field, value[:50] + "…", f"{field}.too_long", f"超过 {limit} 个字符", f"longer than {limit} characters")
+        row.fail(field, value[:50] + "…", f"{field}.too_long", f"超过 {limit} 个字符",
+                 f"longer than {limit} characters")
     return value
 
 

@@ -11,8 +11,16 @@ from zhiliang.kernel.errors import not_found
 from zhiliang.registry import policy, queries, refdata
 from zhiliang.registry.models import CertificationBody, Laboratory, Person, Product
 from zhiliang.registry.schemas import (
-    CertificationBodyOut, EnterpriseDetail, EnterpriseOut, LaboratoryOut, PageOut, PersonOut, PersonPrivateOut,
-    ProductOut, entity_type_label, status_label,
+    CertificationBodyOut,
+    EnterpriseDetail,
+    EnterpriseOut,
+    LaboratoryOut,
+    PageOut,
+    PersonOut,
+    PersonPrivateOut,
+    ProductOut,
+    entity_type_label,
+    status_label,
 )
 
 ENTERPRISE_EXPORT = (

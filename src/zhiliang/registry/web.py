@@ -94,7 +94,9 @@ def import_job_page(request: Request, job_id: int) -> Response:
 
 @router.get("/console/{kind}", name="registry.console_other")
 def console_other(request: Request, kind: str, after: int | None = None) -> Response:
-    """Declared last: ``/console/{kind}`` would otherwise shadow ``/console/import``. Twins: ``GET /api/v1/cbs``, ``/labs``, ``/people``, ``/products``."""
+    """Declared last: ``/console/{kind}`` would otherwise shadow ``/console/import``.
+
+    Twins: ``GET /api/v1/cbs``, ``/labs``, ``/people``, ``/products``."""
     if kind not in views.LISTS:
         raise not_found("页面", "Page", kind)
     _staff(request)

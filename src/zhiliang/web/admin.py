@@ -18,7 +18,8 @@ from zhiliang.kernel.http.render import render
 from zhiliang.kernel.policy import can_view_audit, require
 
 router = APIRouter()
-HEADER = ("id", "时间 Time", "操作人 Actor", "标签 Tag", "对象类型 Entity type", "对象 Entity", "之前 Before", "之后 After")
+HEADER = ("id", "时间 Time", "操作人 Actor", "标签 Tag", "对象类型 Entity type", "对象 Entity", "之前 Before",
+          "之后 After")
 
 
 def audit_filter(tag: str = "", actor: str = "", entity_type: str = "", entity_id: str = "",

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.audit import AuditEntry
+from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.errors import DomainError
 from zhiliang.kernel.events import Event
 from zhiliang.registry import importing, queries, uscc
@@ -27,8 +27,8 @@ def write_csv(path: Path, rows: list[str], encoding: str = "utf-8") -> Path:
 
 
 def good_rows(n: int, seed: int = 7) -> list[str]:
-    return [f"{c},沙坪坝区恒达食品{i}号有限公司,张三,重庆市沙坪坝区{i}号,C1391,沙坪坝区市场监督管理局,2019-03-0{1 + i % 9},存续,100"
-            for i, c in enumerate(codes(n, seed))]
+    return [f"{c},沙坪坝区恒达食品{i}号有限公司,张三,重庆市沙坪坝区{i}号,C1391,沙坪坝区市场监督管理局,"
+            f"2019-03-0{1 + i % 9},存续,100" for i, c in enumerate(codes(n, seed))]
 
 
 def count(rt, model) -> int:
@@ -137,8 +137,9 @@ def test_interrupted_import_resumes_without_duplicates(rt, tmp_path):
 
 
 def test_xlsx_import(rt, tmp_path):
-    from openpyxl import Workbook
     from datetime import datetime
+
+    from openpyxl import Workbook
 
     book = Workbook()
     sheet = book.active

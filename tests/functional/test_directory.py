@@ -1,0 +1,73 @@
+"""Registering certification bodies, laboratories, people and products through the API."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from support import login
+
+from zhiliang.kernel.audit import AuditEntry
+from zhiliang.kernel.events import Event
+
+INSPECTOR = {"kind": "inspector", "name": "王测试", "enforcement_cert_no": "50123456", "department": "质量监督科",
+             "jurisdiction": "500106", "skills": ["食品生产"], "phone": "13800000000", "id_number": "X" * 18}
+
+
+def headers(client) -> dict[str, str]:
+    return {"X-CSRF-Token": client.csrf}
+
+
+def as_user(client, make_user, role: str, **binding) -> None:
+    client.cookies.clear()
+    client.csrf = login(client, make_user(role, **binding))
+
+
+def test_staff_register_and_personal_data_stays_private(client, make_user, rt, enterprises):
+    as_user(client, make_user, "admin")
+    cb = client.post("/api/v1/cbs", json={"cnca_number": "cnca-r-2002-001", "name": "华夏认证中心有限公司",
+                                          "approved_types": ["QMS", "ems"]}, headers=headers(client))
+    assert cb.status_code == 201 and cb.json()["cnca_number"] == "CNCA-R-2002-001"
+    assert cb.json()["approved_types"] == ["EMS", "QMS"]
+    lab = client.post("/api/v1/labs", json={"cma_number": "160012050001", "name": "重庆市测试检验检测有限公司",
+                                            "scope": ["食品微生物"]}, headers=headers(client))
+    assert lab.status_code == 201
+    person = client.post("/api/v1/people", json=INSPECTOR, headers=headers(client))
+    assert person.status_code == 201 and "phone" not in person.json()
+    eid = next(iter(enterprises.values()))
+    product = client.post("/api/v1/products", json={"enterprise_id": eid, "name": "速冻汤圆"}, headers=headers(client))
+    assert product.status_code == 201
+    assert client.get("/api/v1/people").json()["items"][0]["phone"] == "13800000000"  # admins see it
+    as_user(client, make_user, "regulator", jurisdiction="500000", department="质量监督科")
+    assert "phone" not in client.get("/api/v1/people").json()["items"][0]
+    with rt.db.read() as s:
+        event = s.scalar(select(Event).where(Event.type == "registry.PersonRegistered"))
+        assert "phone" not in event.payload and event.private["phone"] == "13800000000"
+        tags = set(s.scalars(select(AuditEntry.tag)))
+    assert {"registry:certification_body:create", "registry:laboratory:create", "registry:person:create",
+            "registry:product:create"} <= tags
+
+
+def test_bad_and_duplicate_input(client, make_user):
+    as_user(client, make_user, "admin")
+    bad = client.post("/api/v1/cbs", json={"cnca_number": "CNCA-2002-1", "name": "x"}, headers=headers(client))
+    assert bad.status_code == 422 and bad.json()["field"] == "cnca_number" and "CNCA-R" in bad.json()["zh"]
+    body = {"cnca_number": "CNCA-R-2002-002", "name": "甲"}
+    assert client.post("/api/v1/cbs", json=body, headers=headers(client)).status_code == 201
+    dup = client.post("/api/v1/cbs", json=body, headers=headers(client))
+    assert dup.status_code == 409 and dup.json()["zh"]
+    no_cert = client.post("/api/v1/people", json={**INSPECTOR, "enforcement_cert_no": None}, headers=headers(client))
+    assert no_cert.status_code == 422 and no_cert.json()["field"] == "enforcement_cert_no"
+    lab = client.post("/api/v1/labs", json={"cma_number": "12ab", "name": "x"}, headers=headers(client))
+    assert lab.status_code == 422 and lab.json()["field"] == "cma_number"
+
+
+def test_non_staff_cannot_register(client, make_user, enterprises):
+    as_user(client, make_user, "public")
+    body = {"cnca_number": "CNCA-R-2002-003", "name": "甲"}
+    assert client.post("/api/v1/cbs", json=body, headers=headers(client)).status_code == 403
+    eid = next(iter(enterprises.values()))
+    as_user(client, make_user, "enterprise", tenant_id=eid)
+    own = client.post("/api/v1/products", json={"enterprise_id": eid, "name": "自有产品"}, headers=headers(client))
+    assert own.status_code == 201
+    other = [i for i in enterprises.values() if i != eid][0]
+    theirs = client.post("/api/v1/products", json={"enterprise_id": other, "name": "别人的"}, headers=headers(client))
+    assert theirs.status_code == 403
