@@ -123,3 +123,22 @@ def test_openapi_docs(client):
     assert client.get("/api/docs").status_code == 200
     paths = client.get("/api/openapi.json").json()["paths"]
     assert {"/api/v1/enterprises", "/api/v1/enterprises/{enterprise_id}", "/api/v1/imports/enterprises"} <= set(paths)
+
+
+def test_upload_over_the_limit_is_refused_and_writes_nothing(client, make_user, settings):
+    from sqlalchemy import func, select
+
+    from zhiliang.registry.models import Enterprise, ImportJob
+
+    settings.upload_max_mb = 1
+    token = login(client, make_user("admin"))
+    big = b"\xe7\xbb\x9f" * (400_000)  # ~1.2 MB of UTF-8
+    response = client.post("/api/v1/imports/enterprises", files={"file": ("big.csv", big, "text/csv")},
+                           headers={"X-CSRF-Token": token})
+    assert response.status_code == 413 and "1 MB" in response.json()["zh"]
+    uploads = settings.data_dir / "uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())
+    db = client.app.state.runtime.db
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(ImportJob)) == 0
+        assert s.scalar(select(func.count()).select_from(Enterprise)) == 0

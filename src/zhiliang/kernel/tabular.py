@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 from zhiliang.kernel.errors import DomainError, bad_request
 
 SNIFF_BYTES = 1 << 20
+MAX_LINE = 1 << 20  # characters; a longer line is a broken file (no newlines, a quote that never closes)
 XLSX_MAGIC = b"PK\x03\x04"
 XLSX_MAX_ROWS = 1_048_576
 csv.field_size_limit(1 << 20)
@@ -78,6 +79,18 @@ def _check_decodes(path: Path, encoding: str) -> str:
     return encoding
 
 
+def _lines(fh: io.TextIOBase, path: Path) -> Iterator[str]:
+    """The file's lines, refusing any longer than :data:`MAX_LINE`: iterating a text file reads a whole line into
+    memory, and a 100 MB file without newlines must not become a 100 MB string."""
+    number = 0
+    while line := fh.readline(MAX_LINE):
+        number += 1
+        if len(line) >= MAX_LINE and not line.endswith("\n"):
+            raise _file_error(path, "csv", f"第 {number} 行超过 {MAX_LINE:,} 个字符,文件可能已损坏",
+                              f"line {number} is longer than {MAX_LINE:,} characters; the file looks broken")
+        yield line
+
+
 def inspect(path: Path) -> TableFile:
     """Check the whole file and return its header and row count; raises 400 for anything unreadable."""
     if path.stat().st_size == 0:
@@ -91,7 +104,7 @@ def inspect(path: Path) -> TableFile:
     encoding = detect_encoding(path)
     count, header = 0, None
     with path.open(encoding=encoding, newline="") as fh:
-        reader = csv.reader(fh, strict=True)
+        reader = csv.reader(_lines(fh, path), strict=True)
         try:
             header = next(reader, None)
             for _ in reader:
@@ -149,7 +162,7 @@ def rows(table: TableFile, start: int = 0) -> Iterator[tuple[int, list[str]]]:
                 yield index + 2, [_cell(v) for v in raw]
         return
     with table.path.open(encoding=table.encoding, newline="") as fh:
-        reader = csv.reader(fh)
+        reader = csv.reader(_lines(fh, table.path))
         next(reader, None)
         for index, raw in enumerate(reader):
             if index >= start:

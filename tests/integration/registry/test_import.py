@@ -152,3 +152,24 @@ def test_xlsx_import(rt, tmp_path):
     assert (outcome.created, outcome.rejected) == (5, 0)
     with rt.db.read() as s:
         assert str(s.scalar(select(Enterprise.established_date))) == "2020-01-02"
+
+
+def test_a_100_mb_file_with_a_runaway_field_is_refused_in_flat_memory(rt, tmp_path):
+    """A 100 MB CSV whose quote never closes (a classic broken export) is refused whole, streaming."""
+    import resource
+
+    path = tmp_path / "runaway.csv"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(HEADER)
+        fh.write(f'{codes(1)[0]},"恒达')
+        chunk = "食品有限公司" * 10_000
+        for _ in range(100 * 1024 * 1024 // len(chunk.encode())):
+            fh.write(chunk)
+    assert path.stat().st_size >= 100 * 1024 * 1024 - 200_000
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(DomainError) as info:
+        importing.import_enterprises(rt, path, Actor.system())
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert info.value.code == "file.csv" and "第 2 行" in info.value.zh and "line 2" in info.value.en
+    assert grown_mb < 50, f"reading the file grew memory by {grown_mb:.0f} MB"
+    assert count(rt, Enterprise) == 0 and count(rt, ImportJob) == 0
