@@ -34,16 +34,13 @@ class Translator:
         return key if pair is None else self(*pair)
 
 
-def negotiate(query: str | None, cookie: str | None, accept_language: str | None, default: str = "zh") -> str:
-    """The locale for a request: explicit ``?lang=``, then the ``lang`` cookie, then Accept-Language, then default."""
+def negotiate(query: str | None, cookie: str | None, default: str = "zh") -> str:
+    """The locale for a request: an explicit ``?lang=``, then the ``lang`` cookie set by the switch, else default.
+
+    The browser's Accept-Language is deliberately not consulted: the platform is Chinese first (SPEC principle
+    5), and an English-language browser on a Chinese regulator's desk should not flip the console to English.
+    """
     for choice in (query, cookie):
         if choice in LOCALES:
             return choice
-    if accept_language:
-        for part in accept_language.split(","):
-            tag = part.split(";")[0].strip().lower()
-            if tag.startswith("zh"):
-                return "zh"
-            if tag.startswith("en"):
-                return "en"
     return default

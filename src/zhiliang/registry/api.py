@@ -96,8 +96,9 @@ def _list_route(kind: str) -> Callable[..., object]:
                 return views.simple_page(session, actor, kind, after, limit, filters)
             require(policy.can_export_lists(actor))
             page = views.simple_page(session, actor, kind, None, 1_000_000, filters)
-        header = list(page.items[0].keys()) if page.items else ["id"]
-        return download(format, kind, header, ([item[h] for h in header] for item in page.items))
+        keys = list(page.items[0].keys()) if page.items else ["id"]
+        header = [views.COLUMN_LABELS.get(k, (k, k))[0] for k in keys]
+        return download(format, kind, header, ([item[k] for k in keys] for item in page.items))
 
     return route
 

@@ -29,6 +29,17 @@ ENTERPRISE_EXPORT = (
     ("status", "登记状态"), ("registered_capital", "注册资本"), ("division_code", "行政区划代码"),
     ("uscc_warning", "代码警告"),
 )
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "id": ("编号", "ID"), "cnca_number": ("批准号", "CNCA number"), "cma_number": ("资质认定编号", "CMA number"),
+    "name": ("名称", "Name"), "uscc": ("统一社会信用代码", "USCC"), "division_code": ("行政区划", "Division"),
+    "approved_types": ("批准认证类型", "Approved types"), "scope": ("检验检测能力", "Scope"),
+    "status": ("状态", "Status"),
+    "kind": ("类别", "Kind"), "enforcement_cert_no": ("执法证号", "Enforcement cert. no."),
+    "department": ("部门", "Department"), "jurisdiction": ("辖区", "Jurisdiction"), "skills": ("专长", "Skills"),
+    "affiliation": ("所在单位", "Affiliation"), "phone": ("电话", "Phone"), "id_number": ("身份证号", "ID number"),
+    "enterprise_id": ("企业编号", "Enterprise ID"), "brand": ("品牌", "Brand"), "model": ("型号", "Model"),
+    "category": ("类别", "Category"), "standard": ("执行标准", "Standard"),
+}
 LISTS: dict[str, tuple[type, type, tuple[str, ...]]] = {
     "cbs": (CertificationBody, CertificationBodyOut, ("status",)),
     "labs": (Laboratory, LaboratoryOut, ("status",)),

@@ -102,4 +102,5 @@ def console_other(request: Request, kind: str, after: int | None = None) -> Resp
     _staff(request)
     with runtime(request).db.read() as session:
         page = views.simple_page(session, resolve(request).actor, kind, after, 50, {})
-    return render(request, "registry/console_other.html", {"kind": kind, "page": page})
+    return render(request, "registry/console_other.html",
+                  {"kind": kind, "page": page, "labels": views.COLUMN_LABELS})

@@ -45,7 +45,7 @@ def resolve(request: Request) -> RequestContext:
         return cached
     rt = runtime(request)
     locale = negotiate(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
-                       request.headers.get("accept-language"), rt.settings.default_locale)
+                       rt.settings.default_locale)
     actor, csrf, via_token = Actor.public(), "", False
     bearer = request.headers.get("authorization", "")
     with rt.db.begin() as session:
