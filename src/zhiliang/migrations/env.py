@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 import zhiliang.tables  # noqa: F401  (registers every feature's tables on Base.metadata)
 from zhiliang.kernel.db import Base, make_engine
+from zhiliang.kernel.migrate import include_name
 
 config = context.config
 
@@ -17,6 +18,7 @@ def _run(connection: Connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -173,3 +173,23 @@ def test_a_100_mb_file_with_a_runaway_field_is_refused_in_flat_memory(rt, tmp_pa
     assert info.value.code == "file.csv" and "第 2 行" in info.value.zh and "line 2" in info.value.en
     assert grown_mb < 50, f"reading the file grew memory by {grown_mb:.0f} MB"
     assert count(rt, Enterprise) == 0 and count(rt, ImportJob) == 0
+
+
+def test_truncated_files_are_refused_whole(rt, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["统一社会信用代码", "企业名称", "登记状态"])
+    for c in codes(50):
+        book.active.append([c, "恒达食品有限公司", "存续"])
+    whole = tmp_path / "whole.xlsx"
+    book.save(whole)
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    csv_cut = tmp_path / "cut.csv"
+    csv_cut.write_bytes((HEADER + f"{codes(1)[0]},恒达食品有限公司,,,,,,存续,\n").encode()[:-3])  # cut inside 续
+    for path, code in ((cut, "file.xlsx"), (csv_cut, "file.encoding")):
+        with pytest.raises(DomainError) as info:
+            importing.import_enterprises(rt, path, Actor.system())
+        assert info.value.code == code and path.name in info.value.zh
+    assert count(rt, Enterprise) == 0 and count(rt, ImportJob) == 0
