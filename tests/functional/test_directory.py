@@ -24,7 +24,7 @@ def as_user(client, make_user, role: str, **binding) -> None:
 def test_staff_register_and_personal_data_stays_private(client, make_user, rt, enterprises):
     as_user(client, make_user, "admin")
     cb = client.post("/api/v1/cbs", json={"cnca_number": "cnca-r-2002-001", "name": "华夏认证中心有限公司",
-                                          "approved_types": ["QMS", "ems"]}, headers=headers(client))
+                                          "approved_types": ["QMS", " EMS "]}, headers=headers(client))
     assert cb.status_code == 201 and cb.json()["cnca_number"] == "CNCA-R-2002-001"
     assert cb.json()["approved_types"] == ["EMS", "QMS"]
     lab = client.post("/api/v1/labs", json={"cma_number": "160012050001", "name": "重庆市测试检验检测有限公司",

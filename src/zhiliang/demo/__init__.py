@@ -30,6 +30,7 @@ from zhiliang.demo import generate, load
 from zhiliang.kernel import audit
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.runtime import Runtime
+from zhiliang.registry import directory
 from zhiliang.registry.models import CertificationBody, Laboratory
 
 __all__ = ["LOGINS", "Login", "build"]
@@ -79,8 +80,8 @@ def build(rt: Runtime, *, seed: int = 2026, scale: float = 1.0,
     lab_rows = generate.labs(seed, counts.labs)
     added = {
         "enterprises": tally.created, "products": tally.products,
-        "cbs": load.insert_missing(rt, CertificationBody, "cnca_number", cb_rows),
-        "labs": load.insert_missing(rt, Laboratory, "cma_number", lab_rows),
+        "cbs": load.insert_missing(rt, CertificationBody, "cnca_number", cb_rows, directory.register_cb),
+        "labs": load.insert_missing(rt, Laboratory, "cma_number", lab_rows, directory.register_lab),
         "people": load.people(rt, generate.people(seed, counts.inspectors, counts.experts, counts.auditors, cb_rows)),
     }
     picks = {"enterprise": tally.login_uscc, "cb": cb_rows[0]["cnca_number"], "lab": lab_rows[0]["cma_number"]}

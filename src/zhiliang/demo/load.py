@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from inspect import signature
 from itertools import islice
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from zhiliang.demo import generate
 from zhiliang.kernel.auth import Actor, User
 from zhiliang.kernel.runtime import Runtime
+from zhiliang.registry import directory
 from zhiliang.registry.domain import EnterpriseRecord
 from zhiliang.registry.models import CertificationBody, Enterprise, Laboratory, Person, Product
 from zhiliang.registry.service import upsert_enterprises
@@ -78,21 +80,29 @@ def _add_products(session: Session, made: dict[str, list[dict[str, Any]]], at: d
     found = session.execute(select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_(list(made))))
     ids = {uscc: id_ for uscc, id_ in found}
     have = set(session.scalars(select(Product.enterprise_id).where(Product.enterprise_id.in_(list(ids.values())))))
-    rows = [{**p, "enterprise_id": ids[u], "created_at": at} for u, products in made.items()
-            if ids[u] not in have for p in products]
-    if rows:
-        session.execute(Product.__table__.insert(), rows)
+    rows = [{**p, "enterprise_id": ids[u]} for u, products in made.items() if ids[u] not in have for p in products]
+    for row in rows:
+        directory.register_product(session, Actor.system("demo"), at, **_fit(directory.register_product, row))
     return len(rows)
 
 
-def insert_missing(rt: Runtime, model: type, key: str, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert the rows whose ``key`` value is not yet in ``model``'s table; returns how many were inserted."""
+def _fit(use_case: Callable[..., Any], row: dict[str, Any]) -> dict[str, Any]:
+    """The row's fields that the use case takes as keywords (generated rows carry a few extra)."""
+    accepted = set(signature(use_case).parameters) - {"session", "actor", "at"}
+    return {k: v for k, v in row.items() if k in accepted}
+
+
+def insert_missing(rt: Runtime, model: type, key: str, rows: Sequence[dict[str, Any]],
+                   use_case: Callable[..., Any]) -> int:
+    """Register, through the registry's use case (so each gets its audit entry and event), the rows whose
+    ``key`` value is not yet in ``model``'s table; returns how many were added."""
     column = getattr(model, key)
+    actor = Actor.system("demo")
     with rt.db.begin() as session:
         have = set(session.scalars(select(column).where(column.in_([r[key] for r in rows]))))
-        new = [{**r, "created_at": rt.clock.now()} for r in rows if r[key] not in have]
-        if new:
-            session.execute(model.__table__.insert(), new)
+        new = [r for r in rows if r[key] not in have]
+        for row in new:
+            use_case(session, actor, rt.clock.now(), **_fit(use_case, row))
     return len(new)
 
 
@@ -102,7 +112,7 @@ def people(rt: Runtime, rows: Sequence[dict[str, Any]]) -> int:
         cb_ids = {n: i for n, i in session.execute(select(CertificationBody.cnca_number, CertificationBody.id))}
     resolved = [{k: v for k, v in row.items() if k != "cb_cnca"} | {"cb_id": cb_ids.get(row["cb_cnca"])}
                 for row in rows]
-    return insert_missing(rt, Person, "id_number", resolved)
+    return insert_missing(rt, Person, "id_number", resolved, directory.register_person)
 
 
 def tenant_id(rt: Runtime, model: type, column: str, value: str | None) -> int | None:

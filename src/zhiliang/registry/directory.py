@@ -25,6 +25,7 @@ from zhiliang.registry.models import CertificationBody, Enterprise, Laboratory, 
 CNCA_NUMBER = re.compile(r"CNCA-R-(\d{4})-(\d{3})")  # CNCA approval number of a certification body
 CMA_NUMBER = re.compile(r"\d{12}")  # 资质认定证书编号: 12 digits
 PERSON_KINDS = ("inspector", "expert", "auditor")
+ORG_STATUSES = ("active", "suspended", "revoked")
 PRIVATE_PERSON_FIELDS = ("phone", "id_number")
 
 
@@ -45,6 +46,13 @@ def _division(code: str | None) -> str | None:
     return code or None
 
 
+def _status(status: str) -> str:
+    if status not in ORG_STATUSES:
+        raise invalid("status.unknown", "状态应为 active、suspended 或 revoked",
+                      "Status must be active, suspended or revoked", "status")
+    return status
+
+
 def _record(session: Session, actor: Actor, at: datetime, kind: str, row: Any, public: dict[str, Any],
             private: dict[str, Any] | None = None) -> None:
     session.flush()
@@ -57,7 +65,7 @@ def _record(session: Session, actor: Actor, at: datetime, kind: str, row: Any, p
 
 def register_cb(session: Session, actor: Actor, at: datetime, *, cnca_number: str, name: str,
                 approved_types: list[str], uscc: str | None = None, division_code: str | None = None,
-                ) -> CertificationBody:
+                status: str = "active") -> CertificationBody:
     """Register a certification body; 422 for a malformed CNCA number, 409 when it is already registered."""
     require(policy.can_manage_registry(actor))
     number = _fold(cnca_number)
@@ -68,16 +76,17 @@ def register_cb(session: Session, actor: Actor, at: datetime, *, cnca_number: st
         raise conflict("cb.exists", f"认证机构已登记:{number}", f"Certification body already registered: {number}",
                        "cnca_number")
     row = CertificationBody(cnca_number=number, name=_required(name, "name", "名称"), uscc=uscc,
-                            division_code=_division(division_code), status="active", created_at=at,
-                            approved_types=sorted({_fold(t) for t in approved_types if t.strip()}))
+                            division_code=_division(division_code), status=_status(status), created_at=at,
+                            approved_types=sorted({unicodedata.normalize("NFKC", t).strip() for t in approved_types
+                                                    if t.strip()}))
     session.add(row)
     _record(session, actor, at, "certification_body", row,
-            {"cnca_number": number, "name": row.name, "approved_types": row.approved_types})
+            {"cnca_number": number, "name": row.name, "approved_types": row.approved_types, "status": row.status})
     return row
 
 
 def register_lab(session: Session, actor: Actor, at: datetime, *, cma_number: str, name: str, scope: list[str],
-                 uscc: str | None = None, division_code: str | None = None) -> Laboratory:
+                 uscc: str | None = None, division_code: str | None = None, status: str = "active") -> Laboratory:
     """Register a laboratory with its CMA number (12 digits) and scope of test items."""
     require(policy.can_manage_registry(actor))
     number = _fold(cma_number)
@@ -86,11 +95,12 @@ def register_lab(session: Session, actor: Actor, at: datetime, *, cma_number: st
     if session.scalar(select(Laboratory.id).where(Laboratory.cma_number == number)):
         raise conflict("lab.exists", f"检验检测机构已登记:{number}", f"Laboratory already registered: {number}",
                        "cma_number")
-    row = Laboratory(cma_number=number, name=_required(name, "name", "名称"), uscc=uscc, status="active",
+    row = Laboratory(cma_number=number, name=_required(name, "name", "名称"), uscc=uscc, status=_status(status),
                      division_code=_division(division_code), scope=[s.strip() for s in scope if s.strip()],
                      created_at=at)
     session.add(row)
-    _record(session, actor, at, "laboratory", row, {"cma_number": number, "name": row.name, "scope": row.scope})
+    _record(session, actor, at, "laboratory", row,
+            {"cma_number": number, "name": row.name, "scope": row.scope, "status": row.status})
     return row
 
 
