@@ -133,6 +133,8 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get("ZHILIANG_BENCH_PG_URL",
                                                            "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--import-only", action="store_true",
+                        help="measure the import again and update those figures in an existing result file")
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "registry.json")
     args = parser.parse_args()
@@ -153,6 +155,10 @@ def main() -> None:
         "import_target": "at least 0.5x the sqlite3 .import rate; peak memory under 500 MB",
     }
     print(json.dumps(report, ensure_ascii=False, indent=2), flush=True)
+    if args.import_only:
+        previous = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
+        args.out.write_text(json.dumps({**previous, **report}, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        return
 
     big = args.work / f"enterprises_{args.search_rows}.csv"
     if not big.exists():
