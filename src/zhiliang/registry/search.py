@@ -47,14 +47,7 @@ def index(conn: Connection, rows: Sequence[tuple[int, str, str]]) -> None:
         conn.exec_driver_sql("INSERT INTO enterprise_fts(rowid, grams, initials) VALUES (?, ?, ?)",
                              sorted((i, _gram_text(k), _gram_text(p)) for i, k, p in rows))
         return
-    grams, tris = _postings(rows)
-    # One statement per table and batch: arrays unnested server-side, ~50x faster than a row per posting.
-    for table, column, pairs in (("enterprise_name_gram", "gram", grams), ("enterprise_name_tri", "tri", tris)):
-        if pairs:
-            keys, ids = zip(*pairs, strict=True)
-            conn.execute(text(f"INSERT INTO {table} ({column}, enterprise_id) "
-                              "SELECT * FROM unnest(CAST(:k AS text[]), CAST(:i AS bigint[]))"),
-                         {"k": list(keys), "i": list(ids)})
+    _each_posting_table(conn, rows, "INSERT INTO {table} ({column}, enterprise_id) SELECT * FROM {pairs}")
 
 
 def unindex(conn: Connection, rows: Sequence[tuple[int, str, str]]) -> None:
@@ -68,12 +61,18 @@ def unindex(conn: Connection, rows: Sequence[tuple[int, str, str]]) -> None:
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("DELETE FROM enterprise_fts WHERE rowid = ?", [(i,) for i, _, _ in rows])
         return
+    _each_posting_table(conn, rows, "DELETE FROM {table} WHERE ({column}, enterprise_id) IN (SELECT * FROM {pairs})")
+
+
+def _each_posting_table(conn: Connection, rows: Sequence[tuple[int, str, str]], template: str) -> None:
+    # One statement per table and batch, the postings passed as two arrays unnested server-side: ~50x faster
+    # than a statement per posting.
     grams, tris = _postings(rows)
     for table, column, pairs in (("enterprise_name_gram", "gram", grams), ("enterprise_name_tri", "tri", tris)):
         if pairs:
             keys, ids = zip(*pairs, strict=True)
-            conn.execute(text(f"DELETE FROM {table} WHERE ({column}, enterprise_id) IN "
-                              "(SELECT * FROM unnest(CAST(:k AS text[]), CAST(:i AS bigint[])))"),
+            unnest = "unnest(CAST(:k AS text[]), CAST(:i AS bigint[]))"
+            conn.execute(text(template.format(table=table, column=column, pairs=unnest)),
                          {"k": list(keys), "i": list(ids)})
 
 
