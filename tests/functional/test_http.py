@@ -142,3 +142,16 @@ def test_upload_over_the_limit_is_refused_and_writes_nothing(client, make_user, 
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(ImportJob)) == 0
         assert s.scalar(select(func.count()).select_from(Enterprise)) == 0
+
+
+def test_import_jobs_list_exports_and_logins_are_audited(client, make_user):
+    user = make_user("admin")
+    token = login(client, user)
+    client.post("/console/import", data={"csrf_token": token},
+                files={"file": ("a.csv", "统一社会信用代码,企业名称,登记状态\n".encode(), "text/csv")})
+    jobs = client.get("/api/v1/imports").json()
+    assert jobs[0]["file_name"] == "a.csv"
+    exported = client.get("/api/v1/imports", params={"format": "csv"}).content.decode("utf-8-sig")
+    assert "a.csv" in exported and exported.splitlines()[0].startswith("id,")
+    logins = client.get("/api/v1/audit", params={"tag": "kernel:session:create"}).json()["items"]
+    assert logins and logins[0]["actor"] == user

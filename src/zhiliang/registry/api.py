@@ -149,6 +149,19 @@ def _job(request: Request, job_id: int) -> ImportJobOut:
         return ImportJobOut.model_validate(job)
 
 
+@router.get("/imports", name="registry.api_imports", response_model=list[ImportJobOut])
+def import_jobs(request: Request, format: Format = "json", limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+                ) -> object:
+    """Recent import jobs, newest first, with their counts (JSON, CSV or XLSX)."""
+    require(policy.can_import(resolve(request).actor))
+    with runtime(request).db.read() as session:
+        jobs = [ImportJobOut.model_validate(j) for j in queries.import_jobs(session, limit)]
+    if format == "json":
+        return jobs
+    keys = list(ImportJobOut.model_fields)
+    return download(format, "imports", keys, ([getattr(j, k) for k in keys] for j in jobs))
+
+
 @router.get("/imports/{job_id}", name="registry.api_import_job", response_model=ImportJobOut)
 def import_job(request: Request, job_id: int) -> ImportJobOut:
     require(policy.can_import(resolve(request).actor))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from zhiliang.kernel import auth
+from zhiliang.kernel import audit, auth
 from zhiliang.kernel.errors import DomainError, unauthenticated
 from zhiliang.kernel.http.context import LANG_COOKIE, SESSION_COOKIE, resolve, runtime
 from zhiliang.kernel.http.render import render
@@ -45,6 +45,9 @@ def login(
         if user is None or not auth.verify_password(user, password):
             return render(request, "login.html", {"next": _safe_next(next), "failed": True}, status=401)
         sid, _ = auth.open_session(session, user, rt.clock.now(), rt.settings.session_days)
+        audit.record(session, at=rt.clock.now(), actor_id=user.id, actor_label=user.username,
+                     tag="kernel:session:create", entity_type="user", entity_id=user.id,
+                     after={"ip": request.client.host if request.client else None})
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, sid, max_age=rt.settings.session_days * 86400, httponly=True,
                         samesite="lax", secure=rt.settings.secure_cookies)
