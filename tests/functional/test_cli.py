@@ -110,3 +110,31 @@ def test_export(env, tmp_path):
     out = tmp_path / "out.csv"
     result = run(env, "export", "enterprises", str(out))
     assert result.returncode == 0 and len(out.read_text(encoding="utf-8-sig").splitlines()) == 51
+
+
+def test_demo_serve_runs_the_city_on_a_fresh_data_dir(env, tmp_path):
+    """The README's first command, minus pip: migrations applied, city built, pages served."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([*ZHILIANG, "demo", "--scale", "0.02", "--serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, body = time.monotonic() + 120, ""
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    body = response.read().decode()
+                break
+            except OSError:
+                time.sleep(0.3)
+        assert "企业查询" in body
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/stats", timeout=5) as response:
+            assert b'"enterprises":400' in response.read()
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=30)[0]
+    assert "demo-admin-2026" in output
