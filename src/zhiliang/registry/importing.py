@@ -14,13 +14,12 @@ Guarantees (SPEC principle 3):
 from __future__ import annotations
 
 import hashlib
-from array import array
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-import numpy as np
 from sqlalchemy import select
 
 from zhiliang.kernel import audit, tabular
@@ -72,13 +71,18 @@ def file_sha256(path: Path) -> str:
 def duplicate_rows(table: tabular.TableFile, column: int) -> dict[int, list[int]]:
     """Row number → all row numbers sharing its (normalised) USCC, for USCCs that occur more than once.
 
-    Memory: 8 bytes per row (a hash per row in an array), plus the duplicates themselves.
+    Memory stays flat whatever the file size: a 64-bit hash per row goes to a private on-disk SQLite scratch
+    database (``sqlite3.connect("")``), which groups them with external sorting; only the duplicates come back.
     """
-    hashes = array("q")
-    for _, cells in tabular.rows(table):
-        hashes.append(hash(uscc.normalize(cells[column])) if column < len(cells) and cells[column].strip() else 0)
-    values, counts = np.unique(np.frombuffer(hashes, dtype=np.int64), return_counts=True)
-    suspects = set(values[(counts > 1) & (values != 0)].tolist())
+    scratch = sqlite3.connect("")
+    try:
+        scratch.execute("CREATE TABLE h (hash INTEGER)")
+        hashes = ((hash(uscc.normalize(cells[column])),) for _, cells in tabular.rows(table)
+                  if column < len(cells) and cells[column].strip())
+        scratch.executemany("INSERT INTO h VALUES (?)", hashes)
+        suspects = {h for (h,) in scratch.execute("SELECT hash FROM h GROUP BY hash HAVING count(*) > 1")}
+    finally:
+        scratch.close()
     if not suspects:
         return {}
     groups: dict[str, list[int]] = {}
