@@ -161,16 +161,19 @@ def _check(number: int, cells: list[str], columns: dict[str, int], dups: dict[in
 
 def _write_batch(rt: Runtime, job_id: int, batch: list[tuple[int, list[str]]], columns: dict[str, int],
                  dups: dict[int, list[int]], actor: Actor) -> None:
-    records, problems, rejected = [], [], 0
+    records, problems, rows_of = [], [], {}
     for number, cells in batch:
         record, found = _check(number, cells, columns, dups, actor, rt)
         problems += found
-        if record is None:
-            rejected += 1
-        else:
+        if record is not None:
             records.append(record)
+            rows_of[record.uscc] = number
     with rt.db.begin() as session:
-        result = upsert_enterprises(session, records, actor, rt.clock.now(), source=f"import:{job_id}")
+        result = upsert_enterprises(session, records, actor, rt.clock.now(), source=f"import:{job_id}",
+                                    present=frozenset(columns))
+        problems += [RowProblem(rows_of[u], FIELD_LABELS["uscc"], u, "enterprise.outside",
+                                "该主体不在您的辖区,不能修改", "This entity is outside your jurisdiction; not changed")
+                     for u in result.refused]
         if problems:
             session.execute(ImportRowError.__table__.insert(), [
                 {"job_id": job_id, "row": p.row, "column": p.column, "value": p.value, "severity": p.severity,
@@ -180,7 +183,7 @@ def _write_batch(rt: Runtime, job_id: int, batch: list[tuple[int, list[str]]], c
         job.created += len(result.created)
         job.updated += len(result.updated)
         job.unchanged += len(result.unchanged)
-        job.rejected += rejected
+        job.rejected += len(batch) - len(records) + len(result.refused)
         job.warnings += sum(1 for p in problems if p.severity == "warning")
 
 

@@ -7,7 +7,7 @@ changed fields before and after, and a domain event (``registry.EnterpriseRegist
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -33,6 +33,7 @@ class BatchResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
 
 
 def _plain(value: Any) -> Any:
@@ -50,15 +51,18 @@ def _snapshot(values: dict[str, Any]) -> dict[str, Any]:
     return {k: _plain(v) for k, v in values.items()}
 
 
-def _differs(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    return any(_plain(old[k]) != _plain(new[k]) for k in FIELDS)
+def _changed_fields(old: dict[str, Any], new: dict[str, Any]) -> set[str]:
+    return {k for k in FIELDS if _plain(old[k]) != _plain(new[k])}
 
 
 def upsert_enterprises(session: Session, records: Sequence[EnterpriseRecord], actor: Actor, at: datetime,
-                       source: str) -> BatchResult:
+                       source: str, present: frozenset[str] | None = None) -> BatchResult:
     """Create or update enterprises keyed by USCC; unchanged rows write nothing at all (idempotent re-import).
 
-    ``records`` must have distinct USCCs. Cost: one SELECT, one multi-row INSERT, one UPDATE per changed row,
+    ``present`` names the fields the source actually carries (an import file's columns): fields it lacks keep
+    their stored values instead of being cleared. An update the actor may not make (a regulator touching an
+    entity outside the jurisdiction, before or after the change) is refused, row by row, and written nowhere.
+    ``records`` must have distinct USCCs. Cost: two SELECTs, one multi-row INSERT, one UPDATE per changed row,
     plus index, audit and event rows — all in the caller's transaction.
     """
     result = BatchResult()
@@ -68,16 +72,51 @@ def upsert_enterprises(session: Session, records: Sequence[EnterpriseRecord], ac
     columns = [Enterprise.id, *(getattr(Enterprise, f) for f in FIELDS)]
     existing = {row.uscc: row._asdict() for row in session.execute(
         select(*columns).where(Enterprise.uscc.in_(list(by_uscc))))}
-    new = [r for u, r in by_uscc.items() if u not in existing]
-    changed = [(existing[u], r) for u, r in by_uscc.items() if u in existing and _differs(existing[u], _values(r))]
-    result.unchanged = [u for u, r in by_uscc.items() if u in existing and not _differs(existing[u], _values(r))]
+    known = _stored_former_names(session, [old["id"] for old in existing.values()])
+    new, changed = [r for u, r in by_uscc.items() if u not in existing], []
+    for uscc_, record in by_uscc.items():
+        if uscc_ not in existing:
+            continue
+        old = existing[uscc_]
+        merged = _merge(old, record, present)
+        fields = _changed_fields(old, _values(merged))
+        if set(merged.former_names) - known.get(old["id"], set()) - {merged.name}:
+            fields.add("former_names")
+        if not fields:
+            result.unchanged.append(uscc_)
+        elif not _may_change(actor, old, merged, fields):
+            result.refused.append(uscc_)
+        else:
+            changed.append((old, merged))
     ids = _insert(session, new, at)
-    _update(session, changed, at)
-    _former_names(session, records, ids, existing, changed, at)
+    _update(session, [(o, r) for o, r in changed if _changed_fields(o, _values(r))], at)
+    _former_names(session, new, ids, changed, known, at)
     _log(session, new, ids, changed, actor, at, source)
     result.created = [r.uscc for r in new]
     result.updated = [r.uscc for _, r in changed]
     return result
+
+
+def _merge(old: dict[str, Any], record: EnterpriseRecord, present: frozenset[str] | None) -> EnterpriseRecord:
+    if present is None:
+        return record
+    kept = {f: old[f] for f in FIELDS if f not in present and f not in ("uscc", "uscc_warning", "entity_type")}
+    return replace(record, **kept)
+
+
+def _may_change(actor: Actor, old: dict[str, Any], new: EnterpriseRecord, fields: set[str]) -> bool:
+    moved_into_reach = policy.can_edit_enterprise(actor, new.division_code, old["id"], fields)
+    return moved_into_reach and policy.can_edit_enterprise(actor, old["division_code"], old["id"], fields)
+
+
+def _stored_former_names(session: Session, ids: list[int]) -> dict[int, set[str]]:
+    known: dict[int, set[str]] = {}
+    if ids:
+        query = select(EnterpriseFormerName.enterprise_id, EnterpriseFormerName.name).where(
+            EnterpriseFormerName.enterprise_id.in_(ids))
+        for enterprise_id, name in session.execute(query):
+            known.setdefault(enterprise_id, set()).add(name)
+    return known
 
 
 def _allocate_ids(session: Session, n: int) -> list[int]:
@@ -117,19 +156,15 @@ def _update(session: Session, changed: list[tuple[dict[str, Any], EnterpriseReco
     search.index(session.connection(), [(r["b_id"], r["name_key"], r["name_initials"]) for _, r in renamed])
 
 
-def _former_names(session: Session, records: Sequence[EnterpriseRecord], ids: dict[str, int],
-                  existing: dict[str, dict[str, Any]], changed: list, at: datetime) -> None:
-    # A rename keeps the old name as a former name (曾用名), so searches by the old name still find the entity.
-    wanted: set[tuple[int, str]] = {(old["id"], old["name"]) for old, new in changed if old["name"] != new.name}
-    for r in records:
-        enterprise_id = ids.get(r.uscc) or existing.get(r.uscc, {}).get("id")
-        wanted |= {(enterprise_id, n) for n in r.former_names if n != r.name}
-    if not wanted:
-        return
-    query = select(EnterpriseFormerName.enterprise_id, EnterpriseFormerName.name).where(
-        EnterpriseFormerName.enterprise_id.in_({i for i, _ in wanted}))
-    have = {(r[0], r[1]) for r in session.execute(query)}
-    rows = [{"enterprise_id": i, "name": n, "recorded_at": at} for i, n in sorted(wanted - have)]
+def _former_names(session: Session, new: list[EnterpriseRecord], ids: dict[str, int],
+                  changed: list[tuple[dict[str, Any], EnterpriseRecord]], known: dict[int, set[str]],
+                  at: datetime) -> None:
+    # A rename keeps the old name as a former name (曾用名); former names given by the source are added.
+    wanted = {(ids[r.uscc], n) for r in new for n in r.former_names if n != r.name}
+    for old, record in changed:
+        names_ = set(record.former_names) | ({old["name"]} if old["name"] != record.name else set())
+        wanted |= {(old["id"], n) for n in names_ - known.get(old["id"], set()) if n != record.name}
+    rows = [{"enterprise_id": i, "name": n, "recorded_at": at} for i, n in sorted(wanted)]
     if rows:
         session.execute(EnterpriseFormerName.__table__.insert(), rows)
 
@@ -143,6 +178,8 @@ def _log(session: Session, new: list[EnterpriseRecord], ids: dict[str, int],
         evs.append(_event_row("registry.EnterpriseRegistered", ids[record.uscc], after, actor, at, source))
     for old, record in changed:
         before, after = audit.diff(_snapshot({k: old[k] for k in FIELDS}), _snapshot(_values(record)))
+        if record.former_names:
+            after = {**(after or {}), "former_names": sorted(record.former_names)}
         audits.append(_audit_row(actor, at, "registry:enterprise:update", old["id"], before, after))
         evs.append(_event_row("registry.EnterpriseChanged", old["id"], {"uscc": record.uscc, **after}, actor, at,
                               source))
@@ -157,7 +194,7 @@ def _audit_row(actor: Actor, at: datetime, tag: str, entity_id: int, before: Any
 
 def _event_row(type_: str, entity_id: int, values: dict[str, Any], actor: Actor, at: datetime,
                source: str) -> dict[str, Any]:
-    payload = {k: v for k, v in values.items() if k in PUBLIC_EVENT_FIELDS or k == "uscc"}
+    payload = {k: v for k, v in values.items() if k in PUBLIC_EVENT_FIELDS or k in ("uscc", "former_names")}
     payload["source"] = source
     return {"type": type_, "entity": f"enterprise:{entity_id}", "occurred_at": at, "actor": actor.label,
             "payload": payload, "private": None}

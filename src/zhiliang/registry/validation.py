@@ -61,7 +61,7 @@ def validate_row(number: int, cells: Sequence[str], columns: dict[str, int], tod
         registration_authority=_text(row, "registration_authority"),
         established_date=_date(row, today), registered_capital=_capital(row),
         industry_code=_industry(row), division_code=_division(row, code),
-        former_names=tuple(n.strip() for n in row.get("former_names").replace(";", ";").split(";") if n.strip()),
+        former_names=_former_names(row),
     )
     if not row.ok:
         return None, row.problems
@@ -97,6 +97,15 @@ def _text(row: _Row, field: str, required: bool = False) -> str | None:
     return value
 
 
+def _former_names(row: _Row) -> tuple[str, ...]:
+    value = row.get("former_names")
+    found = tuple(dict.fromkeys(n.strip() for n in value.replace(";", ";").split(";") if n.strip()))
+    if any(len(n) > MAX_LEN["name"] for n in found):
+        row.fail("former_names", value[:50] + "…", "former_names.too_long", f"曾用名超过 {MAX_LEN['name']} 个字符",
+                 f"a former name is longer than {MAX_LEN['name']} characters")
+    return found
+
+
 def _status(row: _Row) -> str | None:
     value = row.get("status")
     if value in STATUS_LABELS:
@@ -129,9 +138,12 @@ def _capital(row: _Row) -> Decimal | None:
     if not value:
         return None
     amount = parse_capital(value)
-    if amount is None or amount < 0 or amount >= 10**13:
-        row.fail("registered_capital", value, "capital.invalid", "注册资本应为非负数(单位:万元)",
-                 "registered capital must be a non-negative number (in 10,000 CNY)")
+    # At most 4 decimals and below 10^10 万元: what Numeric(18, 4) holds exactly, and what SQLite's REAL storage
+    # gives back unchanged (15 significant digits), so a re-import compares equal on both databases.
+    if amount is None or amount < 0 or amount >= 10**10 or amount != amount.quantize(Decimal("0.0001")):
+        row.fail("registered_capital", value, "capital.invalid",
+                 "注册资本应为非负数(单位:万元),最多 4 位小数,小于 100 亿万元",
+                 "registered capital must be a non-negative number in 10,000 CNY, at most 4 decimals, below 10^10")
         return None
     return amount
 

@@ -193,3 +193,64 @@ def test_truncated_files_are_refused_whole(rt, tmp_path):
             importing.import_enterprises(rt, path, Actor.system())
         assert info.value.code == code and path.name in info.value.zh
     assert count(rt, Enterprise) == 0 and count(rt, ImportJob) == 0
+
+
+def test_regulator_cannot_change_entities_outside_the_jurisdiction_by_import(rt, tmp_path):
+    beijing = uscc.random_uscc(random.Random(1), "110101")
+    admin_file = tmp_path / "a.csv"
+    admin_file.write_text("统一社会信用代码,企业名称,登记状态,行政区划代码,住所\n"
+                          f"{beijing},北京某某有限公司,存续,110101,北京市东城区\n", encoding="utf-8")
+    importing.import_enterprises(rt, admin_file, Actor.system())
+    regulator = Actor(99, "regulator", "r-500106", jurisdiction="500106", department="质量监督科")
+    attack = tmp_path / "b.csv"
+    attack.write_text("统一社会信用代码,企业名称,登记状态,行政区划代码\n"
+                      f"{beijing},被篡改的名称,注销,500106\n", encoding="utf-8")
+    outcome = importing.import_enterprises(rt, attack, regulator)
+    assert (outcome.updated, outcome.rejected) == (0, 1)
+    with rt.db.read() as s:
+        row = s.scalar(select(Enterprise))
+        assert (row.name, row.status, row.division_code) == ("北京某某有限公司", "active", "110101")
+        assert [e.code for e in queries.import_errors(s, outcome.job_id)] == ["enterprise.outside"]
+
+
+def test_a_file_with_fewer_columns_keeps_the_other_fields(rt, tmp_path):
+    path = write_csv(tmp_path / "full.csv", good_rows(3))
+    importing.import_enterprises(rt, path, Actor.system())
+    code = codes(3)[0]
+    slim = tmp_path / "slim.csv"
+    slim.write_text(f"统一社会信用代码,企业名称,登记状态\n{code},沙坪坝区恒达食品0号有限公司,吊销\n", encoding="utf-8")
+    outcome = importing.import_enterprises(rt, slim, Actor.system())
+    assert outcome.updated == 1
+    with rt.db.read() as s:
+        row = s.scalar(select(Enterprise).where(Enterprise.uscc == code))
+    assert (row.status, row.address, row.industry_code, row.legal_rep) == ("revoked", "重庆市沙坪坝区0号", "1391", "张三")
+
+
+def test_new_former_names_count_as_a_change_and_are_audited(rt, tmp_path):
+    code = codes(1)[0]
+    first = tmp_path / "f1.csv"
+    first.write_text(f"统一社会信用代码,企业名称,登记状态,曾用名\n{code},甲公司,存续,\n", encoding="utf-8")
+    importing.import_enterprises(rt, first, Actor.system())
+    second = tmp_path / "f2.csv"
+    second.write_text(f"统一社会信用代码,企业名称,登记状态,曾用名\n{code},甲公司,存续,乙厂;丙厂\n", encoding="utf-8")
+    assert importing.import_enterprises(rt, second, Actor.system()).updated == 1
+    assert importing.import_enterprises(rt, second, Actor.system()).unchanged == 1
+    with rt.db.read() as s:
+        eid = s.scalar(select(Enterprise.id))
+        assert sorted(queries.former_names(s, eid)) == ["丙厂", "乙厂"]
+        updates = s.scalars(select(AuditEntry).where(AuditEntry.tag == "registry:enterprise:update")).all()
+    assert len(updates) == 1 and updates[0].after["former_names"] == ["丙厂", "乙厂"]
+    too_long = tmp_path / "f3.csv"
+    too_long.write_text(f"统一社会信用代码,企业名称,登记状态,曾用名\n{code},甲公司,存续,{'长' * 201}\n", encoding="utf-8")
+    assert importing.import_enterprises(rt, too_long, Actor.system()).rejected == 1
+
+
+@pytest.mark.parametrize("capital,accepted", [("100.1234", True), ("9999999999.9999", True), ("100.12345", False),
+                                              ("10000000000", False), ("-1", False)])
+def test_capital_is_exact_so_reimport_changes_nothing(rt, tmp_path, capital, accepted):
+    path = tmp_path / "c.csv"
+    path.write_text(f"统一社会信用代码,企业名称,登记状态,注册资本\n{codes(1)[0]},甲公司,存续,{capital}\n", encoding="utf-8")
+    first = importing.import_enterprises(rt, path, Actor.system())
+    assert first.created == int(accepted) and first.rejected == int(not accepted)
+    if accepted:
+        assert importing.import_enterprises(rt, path, Actor.system()).unchanged == 1
