@@ -66,6 +66,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn: Connection) -> None:
+    # Write transactions take SQLite's write lock at BEGIN: a deferred transaction that reads, then writes,
+    # fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT) when another writer committed in between,
+    # and busy_timeout cannot help it. Read transactions stay deferred so readers never queue.
+    immediate = conn.get_execution_options().get("sqlite_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``. SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL uses psycopg 3."""
     if url.startswith("postgresql://"):
@@ -74,7 +82,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("connect_args", {"check_same_thread": False})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
@@ -98,6 +106,8 @@ class Database:
     def begin(self) -> Iterator[Session]:
         """A session in a transaction: committed when the block ends, rolled back if it raises."""
         with self._sessions() as session, session.begin():
+            if self.dialect == "sqlite" and not isinstance(self.bind, Connection):
+                session.connection(execution_options={"sqlite_write": True})
             yield session
 
     @contextmanager

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from zhiliang.kernel import auth
 from zhiliang.kernel.auth import Actor
@@ -48,13 +49,14 @@ def resolve(request: Request) -> RequestContext:
                        rt.settings.default_locale)
     actor, csrf, via_token = Actor.public(), "", False
     bearer = request.headers.get("authorization", "")
-    with rt.db.begin() as session:
-        if bearer.lower().startswith("bearer "):
+    if bearer.lower().startswith("bearer "):
+        with rt.db.begin() as session:  # writes the token's last use, at most once a minute (see auth)
             user = auth.user_for_token(session, bearer[7:].strip(), rt.clock.now())
             if user is None:
                 raise DomainError("auth.token", "API 令牌无效或已撤销", "Invalid or revoked API token", None, 401)
             actor, via_token = Actor.of(user), True
-        elif sid := request.cookies.get(SESSION_COOKIE):
+    elif sid := request.cookies.get(SESSION_COOKIE):
+        with rt.db.read() as session:
             found = auth.resolve_session(session, sid, rt.clock.now())
             if found is not None:
                 actor, csrf = Actor.of(found[0]), found[1]
@@ -64,8 +66,9 @@ def resolve(request: Request) -> RequestContext:
 
 async def check_csrf(request: Request) -> None:
     """App-wide dependency: resolve who is asking (401 for a bad token on any route), then refuse a
-    cookie-authenticated write whose CSRF token is missing or wrong (403)."""
-    ctx = resolve(request)
+    cookie-authenticated write whose CSRF token is missing or wrong (403). Database work runs in the thread
+    pool, never on the event loop."""
+    ctx = await run_in_threadpool(resolve, request)
     if request.method in SAFE_METHODS:
         return
     if ctx.via_token or ctx.actor.user_id is None:
