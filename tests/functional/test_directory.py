@@ -40,7 +40,8 @@ def test_staff_register_and_personal_data_stays_private(client, make_user, rt, e
     assert "phone" not in client.get("/api/v1/people").json()["items"][0]
     with rt.db.read() as s:
         event = s.scalar(select(Event).where(Event.type == "registry.PersonRegistered"))
-        assert "phone" not in event.payload and event.private["phone"] == "13800000000"
+        assert "phone" not in event.payload and "name" not in event.payload
+        assert event.private["phone"] == "13800000000" and event.private["name"] == "王测试"
         tags = set(s.scalars(select(AuditEntry.tag)))
     assert {"registry:certification_body:create", "registry:laboratory:create", "registry:person:create",
             "registry:product:create"} <= tags
@@ -71,3 +72,18 @@ def test_non_staff_cannot_register(client, make_user, enterprises):
     other = [i for i in enterprises.values() if i != eid][0]
     theirs = client.post("/api/v1/products", json={"enterprise_id": other, "name": "别人的"}, headers=headers(client))
     assert theirs.status_code == 403
+
+
+def test_people_directory_is_staff_only_and_jurisdiction_bound(client, make_user):
+    assert client.get("/api/v1/people").status_code == 403
+    as_user(client, make_user, "regulator", jurisdiction="500106", department="质量监督科")
+    assert client.get("/api/v1/people").status_code == 200
+    elsewhere = client.post("/api/v1/people", json={**INSPECTOR, "jurisdiction": "110101"}, headers=headers(client))
+    assert elsewhere.status_code == 403
+    assert client.post("/api/v1/people", json=INSPECTOR, headers=headers(client)).status_code == 201
+
+
+def test_industry_section_filter(client, enterprises):
+    assert len(client.get("/api/v1/enterprises", params={"industry": "C"}).json()["items"]) == 3  # 1391 is in C
+    assert client.get("/api/v1/enterprises", params={"industry": "A"}).json()["items"] == []
+    assert len(client.get("/api/v1/enterprises", params={"industry": "13"}).json()["items"]) == 3

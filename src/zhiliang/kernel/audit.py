@@ -74,7 +74,7 @@ def entries(session: Session, *, tag: str = "", actor: str = "", entity_type: st
     """Audit entries, newest first, filtered; ``after`` is the last id of the previous page (keyset)."""
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if tag:
-        stmt = stmt.where(AuditEntry.tag.startswith(tag))
+        stmt = stmt.where(AuditEntry.tag.startswith(tag, autoescape=True))
     if actor:
         stmt = stmt.where(AuditEntry.actor_label == actor)
     if entity_type:

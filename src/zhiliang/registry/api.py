@@ -89,6 +89,8 @@ def _list_route(kind: str) -> Callable[..., object]:
         department: str = "", enterprise_id: int | None = None,
     ) -> object:
         actor = resolve(request).actor
+        if kind == "people":
+            require(policy.can_list_people(actor))
         filters = {"status": status, "kind": person_kind, "jurisdiction": jurisdiction, "department": department,
                    "enterprise_id": enterprise_id}
         with runtime(request).db.read() as session:

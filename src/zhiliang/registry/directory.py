@@ -110,8 +110,9 @@ def register_person(session: Session, actor: Actor, at: datetime, *, kind: str, 
                     affiliation: str | None = None, cb_id: int | None = None, phone: str | None = None,
                     id_number: str | None = None) -> Person:
     """Register an inspector (needs a law-enforcement certificate number, department and jurisdiction), an
-    expert, or a CB auditor (needs the CB)."""
-    require(policy.can_manage_registry(actor))
+    expert, or a CB auditor (needs the CB). A person's name and numbers are personal data: the event's public
+    payload carries only the kind, department, jurisdiction and skills."""
+    require(policy.can_manage_registry(actor, jurisdiction))
     if kind not in PERSON_KINDS:
         raise invalid("person.kind", "人员类别应为 inspector、expert 或 auditor",
                       "Kind must be inspector, expert or auditor", "kind")
@@ -126,9 +127,9 @@ def register_person(session: Session, actor: Actor, at: datetime, *, kind: str, 
                  department=department, jurisdiction=jurisdiction, skills=skills or [], affiliation=affiliation,
                  cb_id=cb_id, phone=phone, id_number=id_number, active=True, created_at=at)
     session.add(row)
-    public = {"kind": kind, "name": row.name, "enforcement_cert_no": enforcement_cert_no,
-              "department": department, "jurisdiction": jurisdiction, "skills": row.skills}
-    private = {k: v for k, v in (("phone", phone), ("id_number", id_number)) if v}
+    public = {"kind": kind, "department": department, "jurisdiction": jurisdiction, "skills": row.skills}
+    private = {k: v for k, v in (("name", row.name), ("enforcement_cert_no", enforcement_cert_no),
+                                 ("phone", phone), ("id_number", id_number)) if v}
     _record(session, actor, at, "person", row, public, private)
     return row
 
@@ -140,7 +141,8 @@ def register_product(session: Session, actor: Actor, at: datetime, *, enterprise
     enterprise = session.get(Enterprise, enterprise_id)
     if enterprise is None:
         raise not_found("企业", "Enterprise", enterprise_id)
-    require(policy.can_manage_registry(actor) or (actor.role == "enterprise" and actor.tenant_id == enterprise_id))
+    require(policy.can_manage_registry(actor, enterprise.division_code)
+            or (actor.role == "enterprise" and actor.tenant_id == enterprise_id))
     row = Product(enterprise_id=enterprise_id, name=_required(name, "name", "产品名称"), brand=brand, model=model,
                   category=category, standard=standard, created_at=at)
     session.add(row)

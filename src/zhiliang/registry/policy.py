@@ -41,6 +41,16 @@ def can_view_private_person_data(actor: Actor) -> bool:
     return actor.role == "admin"
 
 
-def can_manage_registry(actor: Actor) -> bool:
-    """Create CBs, laboratories, people and products."""
+def can_manage_registry(actor: Actor, division: str | None = None) -> bool:
+    """Register CBs, laboratories, people and products: admins anywhere, regulators inside their jurisdiction
+    (``division`` is where the record belongs: a person's jurisdiction, a product's enterprise; None = city-wide
+    records such as CBs, which any regulator may add)."""
+    if actor.role == "admin":
+        return True
+    return actor.role == "regulator" and (division is None or covers(actor.jurisdiction, division))
+
+
+def can_list_people(actor: Actor) -> bool:
+    """The directory of inspectors, experts and auditors is staff information (the public sees inspectors
+    only as the results of inspections name them)."""
     return actor.role in ("regulator", "admin")

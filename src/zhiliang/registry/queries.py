@@ -10,7 +10,7 @@ from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from zhiliang.kernel.policy import division_prefix
-from zhiliang.registry import search, uscc
+from zhiliang.registry import refdata, search, uscc
 from zhiliang.registry.models import (
     CertificationBody,
     Enterprise,
@@ -68,15 +68,25 @@ def _conditions(f: EnterpriseFilter) -> tuple[list[Any], _NameQuery | None, list
         else:
             name_query = _NameQuery(key, q.isascii() and q.replace(" ", "").isalpha())
     if f.division:
-        conds.append(Enterprise.division_code.startswith(division_prefix(f.division)))
+        conds.append(Enterprise.division_code.startswith(division_prefix(f.division), autoescape=True))
     for column, value in ((Enterprise.status, f.status), (Enterprise.entity_type, f.entity_type)):
         if value:
             conds.append(column == value)
-    if f.industry:  # a GB/T 4754 division (2 digits) or group (3) also covers the classes below it
-        conds.append(Enterprise.industry_code.startswith(f.industry.upper().lstrip("ABCDEFGHIJKLMNOPQRST")))
+    if f.industry:
+        conds.append(_industry_condition(f.industry))
     if f.warning_only:
         conds.append(Enterprise.uscc_warning.is_not(None))
     return conds, name_query, notes
+
+
+def _industry_condition(code: str) -> Any:
+    """A GB/T 4754 section letter covers its divisions; a division (2 digits) or group (3) the classes below."""
+    code = code.strip().upper()
+    if code.isalpha():
+        divisions = [c.code for c in refdata.industries().values() if c.parent_code == code]
+        return or_(*(Enterprise.industry_code.startswith(d, autoescape=True) for d in divisions)) if divisions \
+            else false()
+    return Enterprise.industry_code.startswith(code.lstrip("ABCDEFGHIJKLMNOPQRST"), autoescape=True)
 
 
 def _contains(session: Session, column: Any, key: str) -> Any:

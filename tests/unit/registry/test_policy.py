@@ -28,20 +28,22 @@ ACTIONS = {
     "import": policy.can_import,
     "export": policy.can_export_lists,
     "private_person": policy.can_view_private_person_data,
-    "manage": policy.can_manage_registry,
+    "manage_citywide": policy.can_manage_registry,
+    "manage_in_500106": lambda a: policy.can_manage_registry(a, "500106"),
+    "list_people": policy.can_list_people,
     "audit": can_view_audit,
 }
-#            view edit_name correct_address import export private_person manage audit
+#    view edit_name correct_address import export private_person manage_citywide manage_in_500106 list_people audit
 EXPECTED = {
-    "public":                   (1, 0, 0, 0, 0, 0, 0, 0),
-    "enterprise_own":           (1, 0, 1, 0, 0, 0, 0, 0),
-    "enterprise_other":         (1, 0, 0, 0, 0, 0, 0, 0),
-    "cb":                       (1, 0, 0, 0, 0, 0, 0, 0),
-    "lab":                      (1, 0, 0, 0, 0, 0, 0, 0),
-    "regulator_district":       (1, 1, 1, 1, 1, 0, 1, 0),
-    "regulator_other_district": (1, 0, 0, 1, 1, 0, 1, 0),
-    "regulator_city":           (1, 1, 1, 1, 1, 0, 1, 0),
-    "admin":                    (1, 1, 1, 1, 1, 1, 1, 1),
+    "public":                   (1, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+    "enterprise_own":           (1, 0, 1, 0, 0, 0, 0, 0, 0, 0),
+    "enterprise_other":         (1, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+    "cb":                       (1, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+    "lab":                      (1, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+    "regulator_district":       (1, 1, 1, 1, 1, 0, 1, 1, 1, 0),
+    "regulator_other_district": (1, 0, 0, 1, 1, 0, 1, 0, 1, 0),
+    "regulator_city":           (1, 1, 1, 1, 1, 0, 1, 1, 1, 0),
+    "admin":                    (1, 1, 1, 1, 1, 1, 1, 1, 1, 1),
 }
 
 
