@@ -8,8 +8,16 @@ from support import login
 from zhiliang.kernel.audit import AuditEntry
 from zhiliang.kernel.events import Event
 
-INSPECTOR = {"kind": "inspector", "name": "王测试", "enforcement_cert_no": "50123456", "department": "质量监督科",
-             "jurisdiction": "500106", "skills": ["食品生产"], "phone": "13800000000", "id_number": "X" * 18}
+INSPECTOR = {
+    "kind": "inspector",
+    "name": "王测试",
+    "enforcement_cert_no": "50123456",
+    "department": "质量监督科",
+    "jurisdiction": "500106",
+    "skills": ["食品生产"],
+    "phone": "13800000000",
+    "id_number": "X" * 18,
+}
 
 
 def headers(client) -> dict[str, str]:
@@ -23,12 +31,18 @@ def as_user(client, make_user, role: str, **binding) -> None:
 
 def test_staff_register_and_personal_data_stays_private(client, make_user, rt, enterprises):
     as_user(client, make_user, "admin")
-    cb = client.post("/api/v1/cbs", json={"cnca_number": "cnca-r-2002-001", "name": "华夏认证中心有限公司",
-                                          "approved_types": ["QMS", " EMS "]}, headers=headers(client))
+    cb = client.post(
+        "/api/v1/cbs",
+        json={"cnca_number": "cnca-r-2002-001", "name": "华夏认证中心有限公司", "approved_types": ["QMS", " EMS "]},
+        headers=headers(client),
+    )
     assert cb.status_code == 201 and cb.json()["cnca_number"] == "CNCA-R-2002-001"
     assert cb.json()["approved_types"] == ["EMS", "QMS"]
-    lab = client.post("/api/v1/labs", json={"cma_number": "160012050001", "name": "重庆市测试检验检测有限公司",
-                                            "scope": ["食品微生物"]}, headers=headers(client))
+    lab = client.post(
+        "/api/v1/labs",
+        json={"cma_number": "160012050001", "name": "重庆市测试检验检测有限公司", "scope": ["食品微生物"]},
+        headers=headers(client),
+    )
     assert lab.status_code == 201
     person = client.post("/api/v1/people", json=INSPECTOR, headers=headers(client))
     assert person.status_code == 201 and "phone" not in person.json()
@@ -43,8 +57,12 @@ def test_staff_register_and_personal_data_stays_private(client, make_user, rt, e
         assert "phone" not in event.payload and "name" not in event.payload
         assert event.private["phone"] == "13800000000" and event.private["name"] == "王测试"
         tags = set(s.scalars(select(AuditEntry.tag)))
-    assert {"registry:certification_body:create", "registry:laboratory:create", "registry:person:create",
-            "registry:product:create"} <= tags
+    assert {
+        "registry:certification_body:create",
+        "registry:laboratory:create",
+        "registry:person:create",
+        "registry:product:create",
+    } <= tags
 
 
 def test_bad_and_duplicate_input(client, make_user):
@@ -87,3 +105,29 @@ def test_industry_section_filter(client, enterprises):
     assert len(client.get("/api/v1/enterprises", params={"industry": "C"}).json()["items"]) == 3  # 1391 is in C
     assert client.get("/api/v1/enterprises", params={"industry": "A"}).json()["items"] == []
     assert len(client.get("/api/v1/enterprises", params={"industry": "13"}).json()["items"]) == 3
+
+
+def test_exports_handle_lists_and_control_characters_and_bad_bodies(client, make_user, rt):
+    import io
+
+    from openpyxl import load_workbook
+
+    as_user(client, make_user, "admin")
+    client.post(
+        "/api/v1/cbs",
+        json={"cnca_number": "CNCA-R-2003-004", "name": "名\x0b称", "approved_types": ["QMS", "CCC"]},
+        headers=headers(client),
+    )
+    sheet = load_workbook(io.BytesIO(client.get("/api/v1/cbs", params={"format": "xlsx"}).content)).active
+    values = [c.value for c in sheet[2]]
+    assert "CCC、QMS" in values and "名\ufffd称" in values
+    assert "CCC、QMS" in client.get("/api/v1/cbs", params={"format": "csv"}).content.decode("utf-8-sig")
+    for body in (
+        {"cnca_number": "CNCA-R-2003-005", "name": "x" * 201},
+        {"cnca_number": "CNCA-R-2003-006", "name": "a\x00b"},
+        {"cnca_number": "CNCA-R-2003-007", "name": "甲", "uscc": "91500106MA5U000000"},
+    ):
+        response = client.post("/api/v1/cbs", json=body, headers=headers(client))
+        assert response.status_code == 422 and response.json()["zh"], body
+    twice = [client.post("/api/v1/people", json=INSPECTOR, headers=headers(client)).status_code for _ in range(2)]
+    assert twice == [201, 409]

@@ -155,3 +155,18 @@ def test_import_jobs_list_exports_and_logins_are_audited(client, make_user):
     assert "a.csv" in exported and exported.splitlines()[0].startswith("id,")
     logins = client.get("/api/v1/audit", params={"tag": "kernel:session:create"}).json()["items"]
     assert logins and logins[0]["actor"] == user
+
+
+def test_out_of_range_and_nul_input_are_clear_errors_not_500s(client, make_user, enterprises):
+    huge = str(2**70)
+    for url, params in (("/api/v1/enterprises", {"after": huge}), ("/api/v1/enterprises", {"after": huge, "q": "食品"}),
+                        (f"/api/v1/enterprises/{huge}", {}), (f"/enterprises/{huge}", {}),
+                        ("/api/v1/enterprises", {"status": "\x00"}), ("/api/v1/enterprises", {"division": "a\x00"})):
+        response = client.get(url, params=params)
+        assert response.status_code in (400, 422), (url, params, response.status_code)
+    login(client, make_user("admin"))
+    for params in ({"until": "9999-12-31"}, {"since": "0001-01-01"}, {"tag": "\x00"}, {"after": huge}):
+        assert client.get("/api/v1/audit", params=params).status_code in (400, 422), params
+    assert client.get(f"/api/v1/imports/{huge}/errors").status_code == 422
+    client.cookies.clear()
+    assert client.post("/login", data={"username": "a\x00b", "password": "whatever1"}).status_code == 401

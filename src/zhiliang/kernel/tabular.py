@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -22,7 +23,6 @@ SNIFF_BYTES = 1 << 20
 MAX_LINE = 1 << 20  # characters; a longer line is a broken file (no newlines, a quote that never closes)
 XLSX_MAGIC = b"PK\x03\x04"
 XLSX_MAX_ROWS = 1_048_576
-csv.field_size_limit(1 << 20)
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,7 @@ def inspect(path: Path) -> TableFile:
     if path.suffix.lower() in (".xls",):
         raise _file_error(path, "format", "不支持 .xls,请另存为 .xlsx 或 .csv", "not .xls; save as .xlsx or .csv")
     encoding = detect_encoding(path)
+    csv.field_size_limit(MAX_LINE)  # the module default (128 KiB) is below what a line may legally hold
     count, header = 0, None
     with path.open(encoding=encoding, newline="") as fh:
         reader = csv.reader(_lines(fh, path), strict=True)
@@ -140,6 +141,8 @@ def _inspect_xlsx(path: Path) -> TableFile:
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, (list, tuple, set)):
+        return "、".join(_cell(v) for v in value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
@@ -196,6 +199,15 @@ def _numeric(text: str) -> bool:
     return True
 
 
+def _xlsx_value(value: Any) -> Any:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, (int, float, Decimal, date)) and not isinstance(value, bool):
+        return value
+    # XML 1.0 forbids most control characters; a name pasted with one must not break the whole export.
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", _safe(_cell(value)))
+
+
 def write_xlsx(fh: BinaryIO, header: Sequence[str], data: Iterable[Sequence[Any]], title: str = "data") -> None:
     """A one-sheet workbook, written row by row (openpyxl write-only mode keeps memory flat)."""
     from openpyxl import Workbook
@@ -207,5 +219,5 @@ def write_xlsx(fh: BinaryIO, header: Sequence[str], data: Iterable[Sequence[Any]
         if count >= XLSX_MAX_ROWS:
             raise bad_request("export.too_many_rows", "超过 Excel 行数上限,请导出 CSV",
                               "Too many rows for Excel; export CSV instead")
-        sheet.append([_safe(_cell(v)) if isinstance(v, str) else v for v in row])
+        sheet.append([_xlsx_value(v) for v in row])
     book.save(fh)

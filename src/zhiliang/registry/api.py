@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from pydantic import BaseModel
 
 from zhiliang.kernel.errors import DomainError, forbidden, not_found
-from zhiliang.kernel.http.context import resolve, runtime
+from zhiliang.kernel.http.context import MAX_ID, After, Id, resolve, runtime
 from zhiliang.kernel.http.exports import download
 from zhiliang.kernel.policy import require
 from zhiliang.kernel.runtime import Runtime
@@ -45,7 +45,7 @@ def enterprise_filter(
 @router.get("/enterprises", name="registry.api_enterprises", response_model=PageOut)
 def list_enterprises(
     request: Request, f: Annotated[queries.EnterpriseFilter, Depends(enterprise_filter)],
-    after: int | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 20, format: Format = "json",
+    after: After = None, limit: Annotated[int, Query(ge=1, le=200)] = 20, format: Format = "json",
 ) -> object:
     """Search and list enterprises: ``q`` is a USCC, a name substring (≥ 2 characters) or pinyin initials."""
     rt = runtime(request)
@@ -63,7 +63,7 @@ def _export(rt: Runtime, f: queries.EnterpriseFilter) -> Iterator[list[object]]:
 
 
 @router.get("/enterprises/{enterprise_id}", name="registry.api_enterprise", response_model=EnterpriseDetail)
-def get_enterprise(request: Request, enterprise_id: int) -> EnterpriseDetail:
+def get_enterprise(request: Request, enterprise_id: Id) -> EnterpriseDetail:
     with runtime(request).db.read() as session:
         return views.enterprise_detail(session, enterprise_id)
 
@@ -84,9 +84,9 @@ def industries() -> list[dict[str, object]]:
 
 def _list_route(kind: str) -> Callable[..., object]:
     def route(
-        request: Request, after: int | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 20,
+        request: Request, after: After = None, limit: Annotated[int, Query(ge=1, le=200)] = 20,
         format: Format = "json", status: str = "", person_kind: str = "", jurisdiction: str = "",
-        department: str = "", enterprise_id: int | None = None,
+        department: str = "", enterprise_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     ) -> object:
         actor = resolve(request).actor
         if kind == "people":
@@ -165,13 +165,13 @@ def import_jobs(request: Request, format: Format = "json", limit: Annotated[int,
 
 
 @router.get("/imports/{job_id}", name="registry.api_import_job", response_model=ImportJobOut)
-def import_job(request: Request, job_id: int) -> ImportJobOut:
+def import_job(request: Request, job_id: Id) -> ImportJobOut:
     require(policy.can_import(resolve(request).actor))
     return _job(request, job_id)
 
 
 @router.get("/imports/{job_id}/errors", name="registry.api_import_errors", response_model=list[RowErrorOut])
-def import_errors(request: Request, job_id: int, format: Format = "json") -> object:
+def import_errors(request: Request, job_id: Id, format: Format = "json") -> object:
     """The row-level error report of an import, as JSON, CSV or XLSX."""
     if not policy.can_import(resolve(request).actor):
         raise forbidden()

@@ -19,7 +19,7 @@ from zhiliang.kernel import audit, events
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.errors import conflict, invalid, not_found
 from zhiliang.kernel.policy import require
-from zhiliang.registry import policy, refdata
+from zhiliang.registry import policy, refdata, uscc
 from zhiliang.registry.models import CertificationBody, Enterprise, Laboratory, Person, Product
 
 CNCA_NUMBER = re.compile(r"CNCA-R-(\d{4})-(\d{3})")  # CNCA approval number of a certification body
@@ -44,6 +44,16 @@ def _division(code: str | None) -> str | None:
         raise invalid("division.unknown", "行政区划代码无效(GB/T 2260)", "Unknown division code (GB/T 2260)",
                       "division_code")
     return code or None
+
+
+def _uscc(code: str | None) -> str | None:
+    if not code:
+        return None
+    result = uscc.check(code)
+    if not result.valid:
+        problem = result.errors[0]
+        raise invalid(problem.code, problem.zh, problem.en, "uscc")
+    return result.code
 
 
 def _status(status: str) -> str:
@@ -75,7 +85,7 @@ def register_cb(session: Session, actor: Actor, at: datetime, *, cnca_number: st
     if session.scalar(select(CertificationBody.id).where(CertificationBody.cnca_number == number)):
         raise conflict("cb.exists", f"认证机构已登记:{number}", f"Certification body already registered: {number}",
                        "cnca_number")
-    row = CertificationBody(cnca_number=number, name=_required(name, "name", "名称"), uscc=uscc,
+    row = CertificationBody(cnca_number=number, name=_required(name, "name", "名称"), uscc=_uscc(uscc),
                             division_code=_division(division_code), status=_status(status), created_at=at,
                             approved_types=sorted({unicodedata.normalize("NFKC", t).strip() for t in approved_types
                                                     if t.strip()}))
@@ -95,13 +105,33 @@ def register_lab(session: Session, actor: Actor, at: datetime, *, cma_number: st
     if session.scalar(select(Laboratory.id).where(Laboratory.cma_number == number)):
         raise conflict("lab.exists", f"检验检测机构已登记:{number}", f"Laboratory already registered: {number}",
                        "cma_number")
-    row = Laboratory(cma_number=number, name=_required(name, "name", "名称"), uscc=uscc, status=_status(status),
+    row = Laboratory(cma_number=number, name=_required(name, "name", "名称"), uscc=_uscc(uscc), status=_status(status),
                      division_code=_division(division_code), scope=[s.strip() for s in scope if s.strip()],
                      created_at=at)
     session.add(row)
     _record(session, actor, at, "laboratory", row,
             {"cma_number": number, "name": row.name, "scope": row.scope, "status": row.status})
     return row
+
+
+def _check_person(session: Session, kind: str, cert_no: str | None, department: str | None,
+                  jurisdiction: str | None, cb_id: int | None) -> None:
+    if kind not in PERSON_KINDS:
+        raise invalid("person.kind", "人员类别应为 inspector、expert 或 auditor",
+                      "Kind must be inspector, expert or auditor", "kind")
+    if kind == "inspector":
+        _required(cert_no, "enforcement_cert_no", "执法证号")
+        _required(department, "department", "部门")
+        _division(_required(jurisdiction, "jurisdiction", "辖区"))
+    if jurisdiction:
+        _division(jurisdiction)
+    if cert_no and session.scalar(select(Person.id).where(Person.enforcement_cert_no == cert_no)):
+        raise conflict("person.exists", f"执法证号已登记:{cert_no}",
+                       f"Enforcement certificate number already registered: {cert_no}",
+                       "enforcement_cert_no")
+    if kind == "auditor" and (cb_id is None or session.get(CertificationBody, cb_id) is None):
+        raise invalid("person.cb", "审核员必须属于已登记的认证机构", "An auditor must belong to a registered CB",
+                      "cb_id")
 
 
 def register_person(session: Session, actor: Actor, at: datetime, *, kind: str, name: str,
@@ -113,16 +143,7 @@ def register_person(session: Session, actor: Actor, at: datetime, *, kind: str, 
     expert, or a CB auditor (needs the CB). A person's name and numbers are personal data: the event's public
     payload carries only the kind, department, jurisdiction and skills."""
     require(policy.can_manage_registry(actor, jurisdiction))
-    if kind not in PERSON_KINDS:
-        raise invalid("person.kind", "人员类别应为 inspector、expert 或 auditor",
-                      "Kind must be inspector, expert or auditor", "kind")
-    if kind == "inspector":
-        _required(enforcement_cert_no, "enforcement_cert_no", "执法证号")
-        _required(department, "department", "部门")
-        _division(_required(jurisdiction, "jurisdiction", "辖区"))
-    if kind == "auditor" and (cb_id is None or session.get(CertificationBody, cb_id) is None):
-        raise invalid("person.cb", "审核员必须属于已登记的认证机构", "An auditor must belong to a registered CB",
-                      "cb_id")
+    _check_person(session, kind, enforcement_cert_no, department, jurisdiction, cb_id)
     row = Person(kind=kind, name=_required(name, "name", "姓名"), enforcement_cert_no=enforcement_cert_no,
                  department=department, jurisdiction=jurisdiction, skills=skills or [], affiliation=affiliation,
                  cb_id=cb_id, phone=phone, id_number=id_number, active=True, created_at=at)

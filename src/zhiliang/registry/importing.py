@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from zhiliang.kernel import audit, tabular
 from zhiliang.kernel.auth import Actor
-from zhiliang.kernel.errors import invalid
+from zhiliang.kernel.errors import DomainError, invalid
 from zhiliang.kernel.policy import covers, require
 from zhiliang.kernel.runtime import Runtime
 from zhiliang.registry import policy, uscc
@@ -97,8 +97,9 @@ def _open_job(rt: Runtime, table: tabular.TableFile, name: str, sha: str, actor:
         job = session.scalar(select(ImportJob).where(
             ImportJob.file_sha256 == sha, ImportJob.kind == "enterprises", ImportJob.status == "running"))
         if job is None:
-            job = ImportJob(kind="enterprises", file_name=name, file_sha256=sha, file_size=table.path.stat().st_size,
-                            encoding=table.encoding, actor_id=actor.user_id, actor_label=actor.label,
+            job = ImportJob(kind="enterprises", file_name=name[:255], file_sha256=sha,
+                            file_size=table.path.stat().st_size, encoding=table.encoding,
+                            actor_id=actor.user_id, actor_label=actor.label,
                             status="running", rows_total=table.row_count, started_at=rt.clock.now())
             session.add(job)
             session.flush()
@@ -115,7 +116,12 @@ def import_enterprises(rt: Runtime, path: Path, actor: Actor, *, file_name: str 
     Per-row problems never raise: they are stored as the job's error report (row, column, value, zh, en).
     """
     require(policy.can_import(actor))
-    table = tabular.inspect(path)
+    try:
+        table = tabular.inspect(path)
+    except DomainError as error:  # name the file as the user knows it, not the upload's scratch name
+        if file_name:
+            error.zh, error.en = (m.replace(path.name, file_name) for m in (error.zh, error.en))
+        raise
     columns, missing = map_header(table.header)
     if missing:
         raise invalid("import.columns", f"缺少必需的列:{'、'.join(missing)}",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from zhiliang.registry.domain import ENTITY_TYPES, STATUS_LABELS
 
@@ -138,39 +138,57 @@ def entity_type_label(kind: str) -> dict[str, str]:
 EnterpriseDetail.model_rebuild()
 
 
-class CertificationBodyIn(BaseModel):
-    cnca_number: str
-    name: str
-    approved_types: list[str] = []
-    uscc: str | None = None
-    division_code: str | None = None
+class In(BaseModel):
+    """Request bodies: text without NUL characters (PostgreSQL refuses them), trimmed, within column lengths."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and "\x00" in t for t in texts):
+            raise ValueError("contains a NUL character / 含有空字符")
+        return value
 
 
-class LaboratoryIn(BaseModel):
-    cma_number: str
-    name: str
-    scope: list[str] = []
-    uscc: str | None = None
-    division_code: str | None = None
+Short = Annotated[str, StringConstraints(max_length=64)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
-class PersonIn(BaseModel):
-    kind: str
-    name: str
-    enforcement_cert_no: str | None = None
-    department: str | None = None
-    jurisdiction: str | None = None
-    skills: list[str] = []
-    affiliation: str | None = None
-    cb_id: int | None = None
-    phone: str | None = None
-    id_number: str | None = None
+class CertificationBodyIn(In):
+    cnca_number: Annotated[str, StringConstraints(max_length=40)]
+    name: Name
+    approved_types: list[Short] = []
+    uscc: Annotated[str, StringConstraints(max_length=40)] | None = None
+    division_code: Annotated[str, StringConstraints(max_length=6)] | None = None
 
 
-class ProductIn(BaseModel):
-    enterprise_id: int
-    name: str
-    brand: str | None = None
-    model: str | None = None
-    category: str | None = None
-    standard: str | None = None
+class LaboratoryIn(In):
+    cma_number: Annotated[str, StringConstraints(max_length=40)]
+    name: Name
+    scope: list[Annotated[str, StringConstraints(max_length=200)]] = []
+    uscc: Annotated[str, StringConstraints(max_length=40)] | None = None
+    division_code: Annotated[str, StringConstraints(max_length=6)] | None = None
+
+
+class PersonIn(In):
+    kind: Short
+    name: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    enforcement_cert_no: Annotated[str, StringConstraints(max_length=32)] | None = None
+    department: Short | None = None
+    jurisdiction: Annotated[str, StringConstraints(max_length=6)] | None = None
+    skills: list[Short] = []
+    affiliation: Name | None = None
+    cb_id: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
+    phone: Annotated[str, StringConstraints(max_length=32)] | None = None
+    id_number: Annotated[str, StringConstraints(max_length=32)] | None = None
+
+
+class ProductIn(In):
+    enterprise_id: Annotated[int, Field(ge=1, le=2**63 - 1)]
+    name: Name
+    brand: Annotated[str, StringConstraints(max_length=100)] | None = None
+    model: Annotated[str, StringConstraints(max_length=100)] | None = None
+    category: Annotated[str, StringConstraints(max_length=100)] | None = None
+    standard: Annotated[str, StringConstraints(max_length=100)] | None = None

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from zhiliang.kernel.errors import not_found, unauthenticated
-from zhiliang.kernel.http.context import resolve, runtime
+from zhiliang.kernel.http.context import After, Id, resolve, runtime
 from zhiliang.kernel.http.render import render
 from zhiliang.kernel.policy import require
 from zhiliang.registry import api, importing, policy, queries, refdata, views
@@ -33,7 +33,7 @@ def _choices() -> dict[str, object]:
 
 
 @router.get("/enterprises", name="registry.search")
-def search_page(request: Request, f: Filter, after: int | None = None,
+def search_page(request: Request, f: Filter, after: After = None,
                 limit: Annotated[int, Query(ge=1, le=100)] = 20) -> Response:
     """Twin: ``GET /api/v1/enterprises``."""
     with runtime(request).db.read() as session:
@@ -42,7 +42,7 @@ def search_page(request: Request, f: Filter, after: int | None = None,
 
 
 @router.get("/enterprises/{enterprise_id}", name="registry.profile")
-def profile_page(request: Request, enterprise_id: int) -> Response:
+def profile_page(request: Request, enterprise_id: Id) -> Response:
     """Twin: ``GET /api/v1/enterprises/{id}``."""
     with runtime(request).db.read() as session:
         detail = views.enterprise_detail(session, enterprise_id)
@@ -50,7 +50,7 @@ def profile_page(request: Request, enterprise_id: int) -> Response:
 
 
 @router.get("/console/enterprises", name="registry.console_list")
-def console_list(request: Request, f: Filter, after: int | None = None,
+def console_list(request: Request, f: Filter, after: After = None,
                  limit: Annotated[int, Query(ge=1, le=200)] = 50) -> Response:
     """Twin: ``GET /api/v1/enterprises`` (with ``format=csv|xlsx`` for the export links)."""
     _staff(request)
@@ -81,7 +81,7 @@ async def import_submit(request: Request, file: Annotated[UploadFile, File()]) -
 
 
 @router.get("/console/import/{job_id}", name="registry.import_job")
-def import_job_page(request: Request, job_id: int) -> Response:
+def import_job_page(request: Request, job_id: Id) -> Response:
     """Twin: ``GET /api/v1/imports/{id}`` and ``/api/v1/imports/{id}/errors``."""
     _staff(request)
     with runtime(request).db.read() as session:
@@ -93,7 +93,7 @@ def import_job_page(request: Request, job_id: int) -> Response:
 
 
 @router.get("/console/{kind}", name="registry.console_other")
-def console_other(request: Request, kind: str, after: int | None = None) -> Response:
+def console_other(request: Request, kind: str, after: After = None) -> Response:
     """Declared last: ``/console/{kind}`` would otherwise shadow ``/console/import``.
 
     Twins: ``GET /api/v1/cbs``, ``/labs``, ``/people``, ``/products``."""

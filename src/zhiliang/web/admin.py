@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from zhiliang.kernel import audit
 from zhiliang.kernel.clock import SHANGHAI, format_local
 from zhiliang.kernel.errors import unauthenticated
-from zhiliang.kernel.http.context import resolve, runtime
+from zhiliang.kernel.http.context import After, resolve, runtime
 from zhiliang.kernel.http.exports import download
 from zhiliang.kernel.http.render import render
 from zhiliang.kernel.policy import can_view_audit, require
@@ -22,8 +22,11 @@ HEADER = ("id", "时间 Time", "操作人 Actor", "标签 Tag", "对象类型 En
           "之后 After")
 
 
+Day = Annotated[date | None, Query(ge=date(1900, 1, 1), le=date(9998, 12, 31))]
+
+
 def audit_filter(tag: str = "", actor: str = "", entity_type: str = "", entity_id: str = "",
-                 since: date | None = None, until: date | None = None) -> dict[str, Any]:
+                 since: Day = None, until: Day = None) -> dict[str, Any]:
     """Filters; dates are Shanghai calendar days, ``until`` inclusive."""
     def start(d: date | None) -> datetime | None:
         return None if d is None else datetime.combine(d, time(), SHANGHAI)
@@ -46,7 +49,7 @@ def _admin(request: Request) -> None:
 
 @router.get("/api/v1/audit", name="web.api_audit", tags=["audit 审计"])
 def audit_api(request: Request, filters: Annotated[dict[str, Any], Depends(audit_filter)],
-              after: int | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+              after: After = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
               format: Literal["json", "csv", "xlsx"] = "json") -> Any:
     """Audit entries, newest first (admins only); ``format=csv|xlsx`` exports every matching entry."""
     _admin(request)
@@ -66,7 +69,7 @@ def _json(value: Any) -> str:
 
 @router.get("/console/audit", name="web.audit", include_in_schema=False)
 def audit_page(request: Request, filters: Annotated[dict[str, Any], Depends(audit_filter)],
-               after: int | None = None) -> Response:
+               after: After = None) -> Response:
     _admin(request)
     with runtime(request).db.read() as session:
         rows = audit.entries(session, **filters, after=after, limit=50)

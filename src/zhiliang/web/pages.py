@@ -40,6 +40,8 @@ def login(
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
     rt = runtime(request)
+    if "\x00" in username:  # no account has one, and PostgreSQL refuses NUL in text
+        return render(request, "login.html", {"next": _safe_next(next), "failed": True}, status=401)
     with rt.db.begin() as session:
         user = session.scalar(select(auth.User).where(auth.User.username == username.strip()))
         if user is None or not auth.verify_password(user, password):
@@ -85,7 +87,9 @@ def create_token(request: Request, name: Annotated[str, Form()]) -> Response:
     rt = runtime(request)
     with rt.db.begin() as session:
         user = session.get(auth.User, actor.user_id)
-        secret = auth.issue_token(session, user, name.strip(), rt.clock.now())
+        secret = auth.issue_token(session, user, name.strip()[:80], rt.clock.now())
+        audit.record(session, at=rt.clock.now(), actor_id=user.id, actor_label=user.username,
+                     tag="kernel:token:create", entity_type="user", entity_id=user.id, after={"token": name.strip()})
         tokens = session.scalars(select(auth.ApiToken).where(auth.ApiToken.user_id == actor.user_id)
                                  .order_by(auth.ApiToken.id.desc())).all()
     return render(request, "tokens.html", {"tokens": tokens, "new_token": secret})

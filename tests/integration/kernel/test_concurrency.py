@@ -6,8 +6,8 @@ import threading
 
 import pytest
 from sqlalchemy import func, select
-
 from support import fresh_database_url
+
 from zhiliang.kernel import audit
 from zhiliang.kernel.clock import FixedClock
 from zhiliang.kernel.db import Database, make_engine

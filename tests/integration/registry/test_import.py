@@ -27,8 +27,11 @@ def write_csv(path: Path, rows: list[str], encoding: str = "utf-8") -> Path:
 
 
 def good_rows(n: int, seed: int = 7) -> list[str]:
-    return [f"{c},沙坪坝区恒达食品{i}号有限公司,张三,重庆市沙坪坝区{i}号,C1391,沙坪坝区市场监督管理局,"
-            f"2019-03-0{1 + i % 9},存续,100" for i, c in enumerate(codes(n, seed))]
+    return [
+        f"{c},沙坪坝区恒达食品{i}号有限公司,张三,重庆市沙坪坝区{i}号,C1391,沙坪坝区市场监督管理局,"
+        f"2019-03-0{1 + i % 9},存续,100"
+        for i, c in enumerate(codes(n, seed))
+    ]
 
 
 def count(rt, model) -> int:
@@ -91,20 +94,24 @@ def test_org_code_warning_is_stored_visibly(rt, tmp_path):
     if uscc.org_check_digit("MA5U0000") == "1":
         first17 = first17[:-1] + "2"
     code = first17 + uscc.check_digit(first17)
-    outcome = importing.import_enterprises(rt, write_csv(tmp_path / "w.csv", [f"{code},试点公司,,,,,,存续,"]),
-                                           Actor.system())
+    outcome = importing.import_enterprises(
+        rt, write_csv(tmp_path / "w.csv", [f"{code},试点公司,,,,,,存续,"]), Actor.system()
+    )
     assert (outcome.created, outcome.warnings) == (1, 1)
     with rt.db.read() as s:
         assert s.scalar(select(Enterprise.uscc_warning)) == "uscc.org_code_check"
 
 
-@pytest.mark.parametrize("content,code", [
-    (b"", "file.empty"),
-    ("统一社会信用代码,企业名称\n".encode("utf-16"), "file.encoding"),
-    (b"\xff\xfe\xfa\xfb garbage \x81\x00\x00", "file.encoding"),
-    ('统一社会信用代码,企业名称,登记状态\n"91500106,未闭合的引号,存续\n'.encode(), "file.csv"),
-    ("名称,地址\n甲,乙\n".encode(), "import.columns"),
-])
+@pytest.mark.parametrize(
+    "content,code",
+    [
+        (b"", "file.empty"),
+        ("统一社会信用代码,企业名称\n".encode("utf-16"), "file.encoding"),
+        (b"\xff\xfe\xfa\xfb garbage \x81\x00\x00", "file.encoding"),
+        ('统一社会信用代码,企业名称,登记状态\n"91500106,未闭合的引号,存续\n'.encode(), "file.csv"),
+        ("名称,地址\n甲,乙\n".encode(), "import.columns"),
+    ],
+)
 def test_unreadable_files_write_nothing(rt, tmp_path, content, code):
     path = tmp_path / "bad.csv"
     path.write_bytes(content)
@@ -198,13 +205,16 @@ def test_truncated_files_are_refused_whole(rt, tmp_path):
 def test_regulator_cannot_change_entities_outside_the_jurisdiction_by_import(rt, tmp_path):
     beijing = uscc.random_uscc(random.Random(1), "110101")
     admin_file = tmp_path / "a.csv"
-    admin_file.write_text("统一社会信用代码,企业名称,登记状态,行政区划代码,住所\n"
-                          f"{beijing},北京某某有限公司,存续,110101,北京市东城区\n", encoding="utf-8")
+    admin_file.write_text(
+        f"统一社会信用代码,企业名称,登记状态,行政区划代码,住所\n{beijing},北京某某有限公司,存续,110101,北京市东城区\n",
+        encoding="utf-8",
+    )
     importing.import_enterprises(rt, admin_file, Actor.system())
     regulator = Actor(99, "regulator", "r-500106", jurisdiction="500106", department="质量监督科")
     attack = tmp_path / "b.csv"
-    attack.write_text("统一社会信用代码,企业名称,登记状态,行政区划代码\n"
-                      f"{beijing},被篡改的名称,注销,500106\n", encoding="utf-8")
+    attack.write_text(
+        f"统一社会信用代码,企业名称,登记状态,行政区划代码\n{beijing},被篡改的名称,注销,500106\n", encoding="utf-8"
+    )
     outcome = importing.import_enterprises(rt, attack, regulator)
     assert (outcome.updated, outcome.rejected) == (0, 1)
     with rt.db.read() as s:
@@ -223,7 +233,12 @@ def test_a_file_with_fewer_columns_keeps_the_other_fields(rt, tmp_path):
     assert outcome.updated == 1
     with rt.db.read() as s:
         row = s.scalar(select(Enterprise).where(Enterprise.uscc == code))
-    assert (row.status, row.address, row.industry_code, row.legal_rep) == ("revoked", "重庆市沙坪坝区0号", "1391", "张三")
+    assert (row.status, row.address, row.industry_code, row.legal_rep) == (
+        "revoked",
+        "重庆市沙坪坝区0号",
+        "1391",
+        "张三",
+    )
 
 
 def test_new_former_names_count_as_a_change_and_are_audited(rt, tmp_path):
@@ -241,15 +256,21 @@ def test_new_former_names_count_as_a_change_and_are_audited(rt, tmp_path):
         updates = s.scalars(select(AuditEntry).where(AuditEntry.tag == "registry:enterprise:update")).all()
     assert len(updates) == 1 and updates[0].after["former_names"] == ["丙厂", "乙厂"]
     too_long = tmp_path / "f3.csv"
-    too_long.write_text(f"统一社会信用代码,企业名称,登记状态,曾用名\n{code},甲公司,存续,{'长' * 201}\n", encoding="utf-8")
+    too_long.write_text(
+        f"统一社会信用代码,企业名称,登记状态,曾用名\n{code},甲公司,存续,{'长' * 201}\n", encoding="utf-8"
+    )
     assert importing.import_enterprises(rt, too_long, Actor.system()).rejected == 1
 
 
-@pytest.mark.parametrize("capital,accepted", [("100.1234", True), ("9999999999.9999", True), ("100.12345", False),
-                                              ("10000000000", False), ("-1", False)])
+@pytest.mark.parametrize(
+    "capital,accepted",
+    [("100.1234", True), ("9999999999.9999", True), ("100.12345", False), ("10000000000", False), ("-1", False)],
+)
 def test_capital_is_exact_so_reimport_changes_nothing(rt, tmp_path, capital, accepted):
     path = tmp_path / "c.csv"
-    path.write_text(f"统一社会信用代码,企业名称,登记状态,注册资本\n{codes(1)[0]},甲公司,存续,{capital}\n", encoding="utf-8")
+    path.write_text(
+        f"统一社会信用代码,企业名称,登记状态,注册资本\n{codes(1)[0]},甲公司,存续,{capital}\n", encoding="utf-8"
+    )
     first = importing.import_enterprises(rt, path, Actor.system())
     assert first.created == int(accepted) and first.rejected == int(not accepted)
     if accepted:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from zhiliang.kernel import auth
@@ -18,6 +19,9 @@ from zhiliang.kernel.errors import DomainError
 from zhiliang.kernel.i18n import Translator, negotiate
 from zhiliang.kernel.runtime import Runtime
 
+MAX_ID = 2**63 - 1  # BIGINT: a larger number can name nothing, and would overflow the database driver
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="Record id")]
+After = Annotated[int | None, Query(ge=0, le=MAX_ID, description="Keyset cursor: the last id of the previous page")]
 SESSION_COOKIE = "zl_session"
 LANG_COOKIE = "lang"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -68,6 +72,9 @@ async def check_csrf(request: Request) -> None:
     """App-wide dependency: resolve who is asking (401 for a bad token on any route), then refuse a
     cookie-authenticated write whose CSRF token is missing or wrong (403). Database work runs in the thread
     pool, never on the event loop."""
+    if "\x00" in request.url.path or any("\x00" in k + v for k, v in request.query_params.multi_items()):
+        raise DomainError("request.nul", "请求中含有非法的空字符(NUL)", "The request contains a NUL character",
+                          None, 400)
     ctx = await run_in_threadpool(resolve, request)
     if request.method in SAFE_METHODS:
         return
