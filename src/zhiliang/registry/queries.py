@@ -106,19 +106,31 @@ def _walk(session: Session, nq: _NameQuery, conds: list[Any], after: int, want: 
     Walks index candidates in growing chunks and confirms each chunk in one query, so the first page of a
     two-character query over millions of names reads a few hundred postings, not the whole list.
     """
+    exact = search.exact(session.bind.dialect.name, nq.key)
+    if exact and not conds:  # the index alone answers: read the postings, then just these rows
+        ids = search.candidates(session.connection(), nq.key, nq.initials, after, want)
+        return list(session.execute(select(*columns).where(Enterprise.id.in_(ids)).order_by(Enterprise.id))) \
+            if ids else []
     found: list[Any] = []
     chunk = max(64, want * 2)
-    confirm = _confirm(session, nq)
+    confirm = [] if exact else [_confirm(session, nq)]
     while len(found) < want:
         ids = search.candidates(session.connection(), nq.key, nq.initials, after, chunk)
         if not ids:
             break
-        stmt = select(*columns).where(Enterprise.id.in_(ids), confirm, *conds).order_by(Enterprise.id)
+        stmt = select(*columns).where(Enterprise.id.in_(ids), *confirm, *conds).order_by(Enterprise.id)
         found += session.execute(stmt).all()
         if len(ids) < chunk:
             break
         after, chunk = ids[-1], min(chunk * 4, 20_000)
     return found[:want]
+
+
+def _count(session: Session, nq: _NameQuery, conds: list[Any]) -> int:
+    """Matches up to COUNT_CAP + 1: straight from the postings when they are exact and nothing else filters."""
+    if search.exact(session.bind.dialect.name, nq.key) and not conds:
+        return len(search.candidates(session.connection(), nq.key, nq.initials, 0, COUNT_CAP + 1))
+    return len(_walk(session, nq, conds, 0, COUNT_CAP + 1, (Enterprise.id,)))
 
 
 def enterprises(session: Session, f: EnterpriseFilter, after: int | None = None, limit: int = 20) -> Page:
@@ -130,7 +142,7 @@ def enterprises(session: Session, f: EnterpriseFilter, after: int | None = None,
     conds, nq, notes = _conditions(f)
     if nq is not None:
         rows = [r[0] for r in _walk(session, nq, conds, after or 0, limit + 1, (Enterprise,))]
-        count = len(_walk(session, nq, conds, 0, COUNT_CAP + 1, (Enterprise.id,)))
+        count = _count(session, nq, conds)
     else:
         stmt = select(Enterprise).where(*conds).order_by(Enterprise.id).limit(limit + 1)
         if after:

@@ -82,6 +82,15 @@ def search_key(query: str) -> str | None:
     return key if len(key) >= MIN_QUERY else None
 
 
+def exact(dialect: str, key: str) -> bool:
+    """Whether every candidate is a true match, so no confirmation against the stored key is needed.
+
+    SQLite's phrase query is exact; PostgreSQL's is for two characters (one bigram posting list) and only a
+    superset for longer keys (a set of trigrams, positions not kept).
+    """
+    return dialect == "sqlite" or len(key) == 2
+
+
 def candidates(conn: Connection, key: str, initials: bool, after: int, limit: int) -> list[int]:
     """Up to ``limit`` ids after ``after``, ascending, whose name (or, with ``initials``, whose initials) may
     contain ``key``. Every true match is a candidate; callers confirm each with the stored key."""
@@ -92,9 +101,11 @@ def candidates(conn: Connection, key: str, initials: bool, after: int, limit: in
         return streams[0]
     # Merge two ordered streams without skipping: only ids up to the smaller "last id" of a full stream are
     # known to be complete.
+    # The full stream with the smaller last id contributes ``limit`` ids up to the cutoff, so the merge never
+    # comes back short while ids remain.
     cutoff = min((s[-1] for s in streams if len(s) == limit), default=None)
     merged = sorted(set(streams[0]) | set(streams[1]))
-    return [i for i in merged if cutoff is None or i <= cutoff]
+    return [i for i in merged if cutoff is None or i <= cutoff][:limit]
 
 
 def _stream(conn: Connection, key: str, prefix: str, after: int, limit: int) -> list[int]:

@@ -133,3 +133,22 @@ def test_random_substrings_agree_with_a_scan_including_filters_and_counts(rt):
                 after = more.next_after
         assert got == want, q
         assert page.count == min(len(want), queries.COUNT_CAP)
+
+
+def test_initials_and_name_streams_merge_without_gaps(rt):
+    """An ASCII query matches names and initials; paging through both streams in small pages loses nothing."""
+    rng = random.Random(21)
+    names = [f"沙坪坝区恒达食品{i}厂" if i % 2 else f"HD{i}科技有限公司" for i in range(60)]
+    with rt.db.begin() as s:
+        upsert_enterprises(s, [record(uscc.random_uscc(rng, "500106"), n) for n in names], Actor.system(),
+                           rt.clock.now(), "test")
+    seen, after = [], None
+    with rt.db.read() as s:
+        while True:
+            page = queries.enterprises(s, queries.EnterpriseFilter(q="hd"), after, limit=4)
+            seen += [e.name for e in page.rows]
+            after = page.next_after
+            if after is None:
+                break
+        assert queries.enterprises(s, queries.EnterpriseFilter(q="hd")).count == 60
+    assert seen == names
