@@ -93,7 +93,7 @@ def user_token(ctx: typer.Context, username: str, name: str = "cli") -> None:
 
 
 def _register() -> None:
-    from zhiliang.registry.cli import export_app, import_app
+    from zhiliang.registry.cli import export_app, import_app, registry_app
 
     if any(group.name == "user" for group in app.registered_groups):
         return
@@ -101,6 +101,7 @@ def _register() -> None:
     app.add_typer(db_app, name="db")
     app.add_typer(import_app, name="import")
     app.add_typer(export_app, name="export")
+    app.add_typer(registry_app, name="registry")
 
 
 def main() -> None:

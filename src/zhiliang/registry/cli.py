@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from zhiliang.kernel import tabular
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.runtime import Runtime
-from zhiliang.registry import importing, queries, views
+from zhiliang.registry import importing, queries, search, views
 
 import_app = typer.Typer(help="导入数据 / Import data", no_args_is_help=True)
 export_app = typer.Typer(help="导出数据 / Export data", no_args_is_help=True)
@@ -56,6 +56,18 @@ def _write(path: Path, header: tuple[str, ...] | list[str], rows: object) -> Non
     else:
         with path.open("w", encoding="utf-8", newline="") as fh:
             tabular.write_csv(fh, header, rows)  # type: ignore[arg-type]
+
+
+registry_app = typer.Typer(help="主体库维护 / Registry maintenance", no_args_is_help=True)
+
+
+@registry_app.command("reindex")
+def reindex(ctx: typer.Context) -> None:
+    """重建企业名称检索索引 / Rebuild the name-search index from the enterprise table."""
+    rt = runtime_from(ctx)
+    with rt.db.begin() as session:
+        count = search.rebuild(session.connection())
+    typer.echo(f"reindexed {count} enterprises")
 
 
 @export_app.command("enterprises")

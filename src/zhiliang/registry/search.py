@@ -138,3 +138,28 @@ def _probe(conn: Connection, tri: str) -> int:
     """Length of a trigram's posting list, counted no further than :data:`PROBE` (an index-only scan)."""
     sql = "SELECT count(*) FROM (SELECT 1 FROM enterprise_name_tri WHERE tri = :t LIMIT :cap) p"
     return conn.execute(text(sql), {"t": tri, "cap": PROBE}).scalar_one()
+
+
+def rebuild(conn: Connection, batch: int = 20_000) -> int:
+    """Rebuild the whole index from the ``enterprise`` table; returns the number of enterprises indexed.
+
+    For restores, bulk loads done outside the importer, or a change of the key functions. PostgreSQL builds
+    the posting tables in SQL (no rows travel to Python); SQLite streams names through :func:`index`.
+    Runs in the caller's transaction: searches see the old index until it commits.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("TRUNCATE enterprise_name_gram, enterprise_name_tri"))
+        for table, column, width in (("enterprise_name_gram", "gram", 2), ("enterprise_name_tri", "tri", 3)):
+            for source, prefix in (("name_key", "''"), ("name_initials", "'~'")):
+                conn.execute(text(
+                    f"INSERT INTO {table} ({column}, enterprise_id) SELECT DISTINCT {prefix} || "
+                    f"substr(e.{source}, i, {width}), e.id FROM enterprise e, "
+                    f"generate_series(1, length(e.{source}) - {width - 1}) AS i ON CONFLICT DO NOTHING"))
+        return conn.execute(text("SELECT count(*) FROM enterprise")).scalar_one()
+    conn.exec_driver_sql("DELETE FROM enterprise_fts")
+    done, after = 0, 0
+    while rows := conn.execute(text("SELECT id, name_key, name_initials FROM enterprise WHERE id > :after "
+                                    "ORDER BY id LIMIT :n"), {"after": after, "n": batch}).all():
+        index(conn, [tuple(r) for r in rows])
+        done, after = done + len(rows), rows[-1][0]
+    return done

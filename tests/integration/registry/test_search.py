@@ -152,3 +152,12 @@ def test_initials_and_name_streams_merge_without_gaps(rt):
                 break
         assert queries.enterprises(s, queries.EnterpriseFilter(q="hd")).count == 60
     assert seen == names
+
+
+def test_rebuilt_index_answers_like_the_incremental_one(rt, seeded):
+    from zhiliang.registry import search
+
+    before = {q: names_for(rt, q) for q in ("食品", "恒达食品", "hdsp", "长安汽车")}
+    with rt.db.begin() as s:
+        assert search.rebuild(s.connection()) == len(NAMES)
+    assert {q: names_for(rt, q) for q in before} == before
