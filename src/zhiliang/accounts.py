@@ -8,11 +8,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from zhiliang.kernel import audit, auth
+from zhiliang.kernel.auth import TENANT_ROLES
 from zhiliang.kernel.errors import invalid, not_found
 from zhiliang.kernel.runtime import Runtime
-from zhiliang.registry.models import CertificationBody, Enterprise, Laboratory
-
-TENANT_MODELS = {"enterprise": Enterprise, "cb": CertificationBody, "lab": Laboratory}
+from zhiliang.registry import queries
 
 
 def create_user(rt: Runtime, *, username: str, display_name: str, role: str, password: str | None,
@@ -20,8 +19,7 @@ def create_user(rt: Runtime, *, username: str, display_name: str, role: str, pas
                 actor_label: str = "cli") -> int:
     """Create a user after checking its tenant exists; audited as ``kernel:user:create``. Returns the id."""
     with rt.db.begin() as session:
-        model = TENANT_MODELS.get(role)
-        if model is not None and tenant_id is not None and session.get(model, tenant_id) is None:
+        if role in TENANT_ROLES and tenant_id is not None and not queries.tenant_exists(session, role, tenant_id):
             raise invalid("auth.tenant.unknown", f"所属单位不存在:{tenant_id}", f"No such organisation: {tenant_id}",
                           "tenant")
         user = auth.create_user(session, username=username, display_name=display_name, role=role,

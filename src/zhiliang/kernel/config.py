@@ -22,7 +22,6 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("var"), description="Directory for the SQLite file, the secret key and uploads.")
     database_url: str = Field("", description="SQLAlchemy URL; empty means sqlite:///<data_dir>/zhiliang.db.")
     secret_key: str = Field("", description="Signs session cookies; empty means generate once into data_dir.")
-    timezone: str = Field("Asia/Shanghai", description="Zone in which times are shown and days are counted.")
     default_locale: str = Field("zh", description="zh or en; pages are Chinese first.")
     holiday_table: Path | None = Field(
         None, description="JSON file {\"holidays\": [...], \"workdays\": [...]} for years chinese-calendar lacks."

@@ -22,7 +22,7 @@ from typing import TypeVar
 
 from sqlalchemy import select
 
-from zhiliang.kernel import audit, tabular
+from zhiliang.kernel import audit, locks, tabular
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.errors import DomainError, invalid
 from zhiliang.kernel.policy import covers, require
@@ -126,7 +126,14 @@ def import_enterprises(rt: Runtime, path: Path, actor: Actor, *, file_name: str 
     if missing:
         raise invalid("import.columns", f"缺少必需的列:{'、'.join(missing)}",
                       f"Required columns missing: {', '.join(missing)}", "header", columns=list(table.header))
-    job = _open_job(rt, table, file_name or path.name, file_sha256(path), actor)
+    sha = file_sha256(path)
+    with locks.exclusive(rt.db.bind, f"import:enterprises:{sha}"):  # one run per file at a time
+        return _run(rt, table, columns, file_name or path.name, sha, actor, progress)
+
+
+def _run(rt: Runtime, table: tabular.TableFile, columns: dict[str, int], name: str, sha: str, actor: Actor,
+         progress: Callable[[int], None] | None) -> ImportOutcome:
+    job = _open_job(rt, table, name, sha, actor)
     resumed_from = job.rows_done
     dups = duplicate_rows(table, columns["uscc"])
     for batch in _batched(tabular.rows(table, start=job.rows_done), rt.settings.import_batch_size):

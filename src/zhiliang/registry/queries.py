@@ -205,6 +205,15 @@ def simple_list(session: Session, model: type, after: int | None, limit: int, **
     return Page(rows, rows[-1].id if more else None, min(count, COUNT_CAP), count > COUNT_CAP)
 
 
+TENANT_MODELS = {"enterprise": Enterprise, "cb": CertificationBody, "lab": Laboratory}
+
+
+def tenant_exists(session: Session, role: str, tenant_id: int) -> bool:
+    """Whether the organisation a user of ``role`` would be bound to exists (enterprise, CB or laboratory)."""
+    model = TENANT_MODELS.get(role)
+    return model is not None and session.get(model, tenant_id) is not None
+
+
 def import_job(session: Session, job_id: int) -> ImportJob | None:
     return session.get(ImportJob, job_id)
 

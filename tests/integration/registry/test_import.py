@@ -275,3 +275,14 @@ def test_capital_is_exact_so_reimport_changes_nothing(rt, tmp_path, capital, acc
     assert first.created == int(accepted) and first.rejected == int(not accepted)
     if accepted:
         assert importing.import_enterprises(rt, path, Actor.system()).unchanged == 1
+
+
+def test_a_second_run_of_the_same_file_waits_for_the_first(rt, engine, tmp_path):
+    from zhiliang.kernel import locks
+
+    path = write_csv(tmp_path / "same.csv", good_rows(3))
+    with locks.exclusive(engine, f"import:enterprises:{importing.file_sha256(path)}"):
+        with pytest.raises(DomainError) as info:
+            importing.import_enterprises(rt, path, Actor.system())
+    assert info.value.status == 409 and info.value.zh and count(rt, Enterprise) == 0
+    assert importing.import_enterprises(rt, path, Actor.system()).created == 3  # released with its holder
