@@ -15,6 +15,7 @@ from zhiliang.kernel.config import Settings
 from zhiliang.kernel.db import Database, make_engine
 from zhiliang.kernel.http import problems
 from zhiliang.kernel.http.context import check_csrf
+from zhiliang.kernel.http.limits import BodyLimit
 from zhiliang.kernel.runtime import Runtime
 
 
@@ -34,6 +35,8 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
     )
     app.state.runtime = Runtime.build(settings, database, clock)
     problems.install(app)
+    # Multipart framing adds a little to the file itself; the route checks the file's exact size.
+    app.add_middleware(BodyLimit, max_bytes=(settings.upload_max_mb << 20) + (1 << 20))
     app.mount("/static", StaticFiles(directory=str(files("zhiliang.web") / "static")), name="static")
     for router in (pages.router, portal.router, admin.router, registry_web.router, registry_api.router):
         app.include_router(router)

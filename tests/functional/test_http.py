@@ -170,3 +170,16 @@ def test_out_of_range_and_nul_input_are_clear_errors_not_500s(client, make_user,
     assert client.get(f"/api/v1/imports/{huge}/errors").status_code == 422
     client.cookies.clear()
     assert client.post("/login", data={"username": "a\x00b", "password": "whatever1"}).status_code == 401
+
+
+def test_oversized_bodies_are_refused_before_they_are_read(settings, db, clock):
+    from fastapi.testclient import TestClient
+
+    from zhiliang.app import create_app
+
+    settings.upload_max_mb = 1
+    with TestClient(create_app(settings, db=db, clock=clock)) as anonymous:
+        response = anonymous.post("/api/v1/imports/enterprises", content=b"x" * (3 << 20),
+                                  headers={"content-type": "multipart/form-data; boundary=zz"})
+    assert response.status_code == 413 and response.json()["code"] == "upload.too_large"
+    assert not (settings.data_dir / "uploads").exists()
