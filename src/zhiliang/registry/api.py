@@ -93,14 +93,20 @@ def _list_route(kind: str) -> Callable[..., object]:
             require(policy.can_list_people(actor))
         filters = {"status": status, "kind": person_kind, "jurisdiction": jurisdiction, "department": department,
                    "enterprise_id": enterprise_id}
-        with runtime(request).db.read() as session:
-            if format == "json":
+        rt = runtime(request)
+        if format == "json":
+            with rt.db.read() as session:
                 return views.simple_page(session, actor, kind, after, limit, filters)
-            require(policy.can_export_lists(actor))
-            page = views.simple_page(session, actor, kind, None, 1_000_000, filters)
-        keys = list(page.items[0].keys()) if page.items else ["id"]
+        require(policy.can_export_lists(actor))
+        keys = list(views.list_schema(actor, kind).model_fields)
         header = [views.COLUMN_LABELS.get(k, (k, k))[0] for k in keys]
-        return download(format, kind, header, ([item[k] for k in keys] for item in page.items))
+
+        def rows() -> Iterator[list[object]]:
+            with rt.db.read() as session:
+                for item in views.iter_simple(session, actor, kind, filters):
+                    yield [item[k] for k in keys]
+
+        return download(format, kind, header, rows())
 
     return route
 

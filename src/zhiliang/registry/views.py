@@ -75,11 +75,28 @@ def export_rows(session: Session, f: queries.EnterpriseFilter) -> Any:
         yield [getattr(row, key) for key, _ in ENTERPRISE_EXPORT]
 
 
+def list_schema(actor: Actor, kind: str) -> type:
+    """The output shape of a directory list for this actor (admins also see people's phone and ID number)."""
+    if kind == "people" and policy.can_view_private_person_data(actor):
+        return PersonPrivateOut
+    return LISTS[kind][1]
+
+
+def iter_simple(session: Session, actor: Actor, kind: str, filters: dict[str, Any], chunk: int = 2000) -> Any:
+    """Every row of a directory list as dicts, fetched in keyset chunks (exports of any size, flat memory)."""
+    after = None
+    while True:
+        page = simple_page(session, actor, kind, after, chunk, filters)
+        yield from page.items
+        if page.next_after is None:
+            return
+        after = page.next_after
+
+
 def simple_page(session: Session, actor: Actor, kind: str, after: int | None, limit: int,
                 filters: dict[str, Any]) -> PageOut:
-    model, schema, allowed = LISTS[kind]
-    if kind == "people" and policy.can_view_private_person_data(actor):
-        schema = PersonPrivateOut
+    model, _, allowed = LISTS[kind]
+    schema = list_schema(actor, kind)
     page = queries.simple_list(session, model, after, limit, **{k: v for k, v in filters.items() if k in allowed})
     return PageOut(items=[schema.model_validate(r).model_dump(mode="json") for r in page.rows],
                    next_after=page.next_after, count=page.count, count_capped=page.count_capped)
