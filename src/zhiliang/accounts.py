@@ -32,6 +32,23 @@ def create_user(rt: Runtime, *, username: str, display_name: str, role: str, pas
         return user.id
 
 
+def revoke_token(rt: Runtime, username: str, prefix: str, actor_label: str = "cli") -> int:
+    """Revoke every token of ``username`` whose shown prefix starts with ``prefix``; returns how many."""
+    with rt.db.begin() as session:
+        user = session.scalar(select(auth.User).where(auth.User.username == username))
+        if user is None:
+            raise not_found("用户", "User", username)
+        tokens = session.scalars(select(auth.ApiToken).where(auth.ApiToken.user_id == user.id,
+                                                             auth.ApiToken.revoked_at.is_(None))).all()
+        hits = [t for t in tokens if t.prefix.startswith(prefix)]
+        for token in hits:
+            auth.revoke_token(session, user.id, token.id, rt.clock.now())
+            audit.record(session, at=rt.clock.now(), actor_id=None, actor_label=actor_label,
+                         tag="kernel:token:revoke", entity_type="user", entity_id=user.id,
+                         after={"token": token.name, "prefix": token.prefix})
+        return len(hits)
+
+
 def issue_token(rt: Runtime, username: str, name: str, actor_label: str = "cli") -> str:
     """A new API token for ``username``, returned in clear this once; audited as ``kernel:token:create``."""
     with rt.db.begin() as session:

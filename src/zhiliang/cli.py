@@ -92,6 +92,14 @@ def user_token(ctx: typer.Context, username: str, name: str = "cli") -> None:
     typer.echo(accounts.issue_token(ctx.obj["runtime"](), username, name))
 
 
+@user_app.command("revoke-token")
+def user_revoke_token(ctx: typer.Context, username: str, prefix: str) -> None:
+    """Revoke a user's tokens that start with PREFIX (as shown on the tokens page, e.g. zl_AbCdEfG)."""
+    from zhiliang import accounts
+
+    typer.echo(f"revoked {accounts.revoke_token(ctx.obj['runtime'](), username, prefix)} token(s)")
+
+
 def _register() -> None:
     from zhiliang.registry.cli import export_app, import_app, registry_app
 

@@ -138,3 +138,18 @@ def test_demo_serve_runs_the_city_on_a_fresh_data_dir(env, tmp_path):
         proc.terminate()
         output = proc.communicate(timeout=30)[0]
     assert "demo-admin-2026" in output
+
+
+def test_revoked_tokens_stop_working(env, tmp_path):
+    run(env, "user", "create", "ops2", "--role", "admin", "--password", "long-enough-1")
+    token = run(env, "user", "token", "ops2").stdout.strip()
+    revoked = run(env, "user", "revoke-token", "ops2", token[:10])
+    assert revoked.returncode == 0 and "revoked 1" in revoked.stdout
+    from zhiliang.kernel import auth
+    from zhiliang.kernel.clock import FixedClock
+    from zhiliang.kernel.db import Database
+
+    engine = make_engine(env["ZHILIANG_DATABASE_URL"])
+    with Database(engine).begin() as s:
+        assert auth.user_for_token(s, token, FixedClock().now()) is None
+    engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from openpyxl import load_workbook
 from support import login
@@ -183,3 +184,15 @@ def test_oversized_bodies_are_refused_before_they_are_read(settings, db, clock):
                                   headers={"content-type": "multipart/form-data; boundary=zz"})
     assert response.status_code == 413 and response.json()["code"] == "upload.too_large"
     assert not (settings.data_dir / "uploads").exists()
+
+
+def test_console_token_revoke(client, make_user):
+    token = login(client, make_user("admin"))
+    page = client.post("/console/tokens", data={"name": "ci", "csrf_token": token})
+    secret = re.search(r'data-testid="new-token">([^<]+)<', page.text).group(1)
+    assert client.get("/api/v1/stats", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    token_id = re.search(r'/console/tokens/(\d+)/revoke', page.text).group(1)
+    client.post(f"/console/tokens/{token_id}/revoke", data={"csrf_token": token})
+    assert client.get("/api/v1/stats", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    tags = [e["tag"] for e in client.get("/api/v1/audit", params={"tag": "kernel:token"}).json()["items"]]
+    assert tags == ["kernel:token:revoke", "kernel:token:create"]

@@ -155,6 +155,15 @@ def issue_token(session: Session, user: User, name: str, at: datetime) -> str:
     return secret
 
 
+def revoke_token(session: Session, user_id: int, token_id: int, at: datetime) -> ApiToken:
+    """Revoke one of ``user_id``'s tokens; 404 when the user has no such token. Revoking twice is harmless."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user_id:
+        raise DomainError("not_found", f"未找到令牌:{token_id}", f"Token not found: {token_id}", "token", 404)
+    token.revoked_at = token.revoked_at or at
+    return token
+
+
 def user_for_token(session: Session, secret: str, at: datetime) -> User | None:
     """The active user a bearer token belongs to, or None; records when the token was last used."""
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == sha256_hex(secret)))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from zhiliang.kernel import audit, auth
 from zhiliang.kernel.errors import DomainError, unauthenticated
-from zhiliang.kernel.http.context import LANG_COOKIE, SESSION_COOKIE, resolve, runtime
+from zhiliang.kernel.http.context import LANG_COOKIE, SESSION_COOKIE, Id, resolve, runtime
 from zhiliang.kernel.http.render import render
 
 router = APIRouter()
@@ -75,6 +75,20 @@ def tokens_page(request: Request) -> Response:
         tokens = session.scalars(select(auth.ApiToken).where(auth.ApiToken.user_id == actor.user_id)
                                  .order_by(auth.ApiToken.id.desc())).all()
     return render(request, "tokens.html", {"tokens": tokens, "new_token": None})
+
+
+@router.post("/console/tokens/{token_id}/revoke", name="web.tokens_revoke", include_in_schema=False)
+def revoke_token(request: Request, token_id: Id) -> Response:
+    actor = resolve(request).actor
+    if actor.user_id is None:
+        raise unauthenticated()
+    rt = runtime(request)
+    with rt.db.begin() as session:
+        token = auth.revoke_token(session, actor.user_id, token_id, rt.clock.now())
+        audit.record(session, at=rt.clock.now(), actor_id=actor.user_id, actor_label=actor.label,
+                     tag="kernel:token:revoke", entity_type="user", entity_id=actor.user_id,
+                     after={"token": token.name, "prefix": token.prefix})
+    return RedirectResponse("/console/tokens", status_code=303)
 
 
 @router.post("/console/tokens", name="web.tokens_create", include_in_schema=False)
