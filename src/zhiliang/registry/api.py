@@ -198,25 +198,23 @@ def _register(request: Request, use_case: Callable[..., Any], body: BaseModel, o
         return out.model_validate(row)
 
 
-@router.post("/cbs", name="registry.api_cb_create", response_model=CertificationBodyOut, status_code=201)
-def create_cb(request: Request, body: CertificationBodyIn) -> Any:
-    """Register a certification body (staff)."""
-    return _register(request, directory.register_cb, body, CertificationBodyOut)
+def _create_route(use_case: Callable[..., Any], body_type: type[BaseModel], out: type[BaseModel]) -> Callable:
+    def route(request: Request, body: BaseModel) -> Any:
+        return _register(request, use_case, body, out)
+
+    # Postponed annotations are strings; FastAPI needs the real body class to parse and document it.
+    route.__annotations__ = {"request": Request, "body": body_type, "return": Any}
+    return route
 
 
-@router.post("/labs", name="registry.api_lab_create", response_model=LaboratoryOut, status_code=201)
-def create_lab(request: Request, body: LaboratoryIn) -> Any:
-    """Register a laboratory (staff)."""
-    return _register(request, directory.register_lab, body, LaboratoryOut)
-
-
-@router.post("/people", name="registry.api_person_create", response_model=PersonOut, status_code=201)
-def create_person(request: Request, body: PersonIn) -> Any:
-    """Register an inspector, expert or CB auditor (staff). Phone and ID number are never returned here."""
-    return _register(request, directory.register_person, body, PersonOut)
-
-
-@router.post("/products", name="registry.api_product_create", response_model=ProductOut, status_code=201)
-def create_product(request: Request, body: ProductIn) -> Any:
-    """Register a product (staff, or the enterprise for its own products)."""
-    return _register(request, directory.register_product, body, ProductOut)
+for _path, _use_case, _in, _out, _doc in (
+    ("cbs", directory.register_cb, CertificationBodyIn, CertificationBodyOut, "Register a certification body (staff)."),
+    ("labs", directory.register_lab, LaboratoryIn, LaboratoryOut, "Register a laboratory (staff)."),
+    ("people", directory.register_person, PersonIn, PersonOut,
+     "Register an inspector, expert or CB auditor (staff in the jurisdiction). Phone and ID number are never "
+     "returned here."),
+    ("products", directory.register_product, ProductIn, ProductOut,
+     "Register a product (staff, or the enterprise for its own products)."),
+):
+    router.add_api_route(f"/{_path}", _create_route(_use_case, _in, _out), methods=["POST"], status_code=201,
+                         name=f"registry.api_{_path}_create", response_model=_out, description=_doc)
