@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Numeric, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zhiliang.kernel.db import Base, BigId, JsonDoc, UtcDateTime
@@ -56,6 +56,7 @@ class EnterpriseNameTri(Base):
 
     tri: Mapped[str] = mapped_column(String(12), primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    pos: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
 
 
 class EnterpriseFormerName(Base):

@@ -18,8 +18,10 @@ Pinyin initials are indexed the same way (a second FTS5 column; ``~``-prefixed g
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from zhiliang.registry import names
 
@@ -31,11 +33,12 @@ def _gram_text(key: str) -> str:
     return " ".join(names.bigrams(key))
 
 
-def _postings(rows: Iterable[tuple[int, str, str]]) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+def _postings(rows: Iterable[tuple[int, str, str]]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Bigram postings ``(gram, id)`` and positional trigram postings ``(tri, id, pos)``, pos 0-based."""
     grams = {(g, i) for i, k, p in rows for g in names.bigrams(k)}
     grams |= {("~" + g, i) for i, k, p in rows for g in names.bigrams(p)}
-    tris = {(t, i) for i, k, p in rows for t in names.trigrams(k)}
-    tris |= {("~" + t, i) for i, k, p in rows for t in names.trigrams(p)}
+    tris = {(t, i, n) for i, k, p in rows for n, t in enumerate(names.trigrams(k))}
+    tris |= {("~" + t, i, n) for i, k, p in rows for n, t in enumerate(names.trigrams(p))}
     return sorted(grams), sorted(tris)
 
 
@@ -47,7 +50,7 @@ def index(conn: Connection, rows: Sequence[tuple[int, str, str]]) -> None:
         conn.exec_driver_sql("INSERT INTO enterprise_fts(rowid, grams, initials) VALUES (?, ?, ?)",
                              sorted((i, _gram_text(k), _gram_text(p)) for i, k, p in rows))
         return
-    _each_posting_table(conn, rows, "INSERT INTO {table} ({column}, enterprise_id) SELECT * FROM {pairs}")
+    _each_posting_table(conn, rows, "INSERT INTO {table} ({columns}) SELECT * FROM {postings}")
 
 
 def unindex(conn: Connection, rows: Sequence[tuple[int, str, str]]) -> None:
@@ -61,19 +64,21 @@ def unindex(conn: Connection, rows: Sequence[tuple[int, str, str]]) -> None:
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("DELETE FROM enterprise_fts WHERE rowid = ?", [(i,) for i, _, _ in rows])
         return
-    _each_posting_table(conn, rows, "DELETE FROM {table} WHERE ({column}, enterprise_id) IN (SELECT * FROM {pairs})")
+    _each_posting_table(conn, rows, "DELETE FROM {table} WHERE ({columns}) IN (SELECT * FROM {postings})")
 
 
 def _each_posting_table(conn: Connection, rows: Sequence[tuple[int, str, str]], template: str) -> None:
-    # One statement per table and batch, the postings passed as two arrays unnested server-side: ~50x faster
-    # than a statement per posting.
+    # One statement per table and batch, the postings passed as arrays unnested server-side: ~50x faster than
+    # a statement per posting.
     grams, tris = _postings(rows)
-    for table, column, pairs in (("enterprise_name_gram", "gram", grams), ("enterprise_name_tri", "tri", tris)):
-        if pairs:
-            keys, ids = zip(*pairs, strict=True)
-            unnest = "unnest(CAST(:k AS text[]), CAST(:i AS bigint[]))"
-            conn.execute(text(template.format(table=table, column=column, pairs=unnest)),
-                         {"k": list(keys), "i": list(ids)})
+    for table, columns, postings in (("enterprise_name_gram", "gram, enterprise_id", grams),
+                                     ("enterprise_name_tri", "tri, enterprise_id, pos", tris)):
+        if postings:
+            arrays = list(zip(*postings, strict=True))
+            types = ("text", "bigint", "smallint")[: len(arrays)]
+            unnest = "unnest(" + ", ".join(f"CAST(:a{n} AS {t}[])" for n, t in enumerate(types)) + ")"
+            conn.execute(text(template.format(table=table, columns=columns, postings=unnest)),
+                         {f"a{n}": list(a) for n, a in enumerate(arrays)})
 
 
 def search_key(query: str) -> str | None:
@@ -82,18 +87,9 @@ def search_key(query: str) -> str | None:
     return key if len(key) >= MIN_QUERY else None
 
 
-def exact(dialect: str, key: str) -> bool:
-    """Whether every candidate is a true match, so no confirmation against the stored key is needed.
-
-    SQLite's phrase query is exact; PostgreSQL's is for two characters (one bigram posting list) and only a
-    superset for longer keys (a set of trigrams, positions not kept).
-    """
-    return dialect == "sqlite" or len(key) == 2
-
-
 def candidates(conn: Connection, key: str, initials: bool, after: int, limit: int) -> list[int]:
-    """Up to ``limit`` ids after ``after``, ascending, whose name (or, with ``initials``, whose initials) may
-    contain ``key``. Every true match is a candidate; callers confirm each with the stored key."""
+    """Up to ``limit`` ids after ``after``, ascending, whose name (or, with ``initials``, whose initials)
+    contains ``key``. Exact on both back-ends: an FTS5 phrase; one bigram list; or trigrams at their positions."""
     streams = [_stream(conn, key, "", after, limit)]
     if initials:
         streams.append(_stream(conn, key, "~", after, limit))
@@ -119,40 +115,56 @@ def _stream(conn: Connection, key: str, prefix: str, after: int, limit: int) -> 
         sql = ("SELECT enterprise_id FROM enterprise_name_gram WHERE gram = :g AND enterprise_id > :after "
                "ORDER BY enterprise_id LIMIT :n")
         return list(conn.execute(text(sql), {"g": prefix + key, "after": after, "n": limit}).scalars())
-    return _tri_stream(conn, [prefix + t for t in dict.fromkeys(names.trigrams(key))], after, limit)
+    return _tri_stream(conn, [prefix + t for t in names.trigrams(key)], after, limit)
 
 
 def _tri_stream(conn: Connection, tris: list[str], after: int, limit: int) -> list[int]:
-    start = min(tris, key=lambda t: _probe(conn, t))
-    others = [t for t in tris if t != start]
+    """Ids whose name holds every trigram of the key at the key's relative positions: exactly the names that
+    contain the key. Walks the rarest trigram's postings in id order; the others are checked by position."""
+    start = min(range(len(tris)), key=lambda n: _probe(conn, tris[n]))
+    others = [n for n in range(len(tris)) if n != start]
     checks = " ".join(
         f"AND EXISTS (SELECT 1 FROM enterprise_name_tri o{n} WHERE o{n}.tri = :t{n} "
-        f"AND o{n}.enterprise_id = s.enterprise_id OFFSET 0)" for n in range(len(others)))
-    sql = (f"SELECT s.enterprise_id FROM enterprise_name_tri s WHERE s.tri = :start AND s.enterprise_id > :after "
-           f"{checks} ORDER BY s.enterprise_id LIMIT :n")
-    params = {"start": start, "after": after, "n": limit, **{f"t{n}": t for n, t in enumerate(others)}}
+        f"AND o{n}.enterprise_id = s.enterprise_id AND o{n}.pos = s.pos + {n - start} OFFSET 0)" for n in others)
+    sql = (f"SELECT DISTINCT s.enterprise_id FROM enterprise_name_tri s WHERE s.tri = :start "
+           f"AND s.enterprise_id > :after {checks} ORDER BY s.enterprise_id LIMIT :n")
+    params = {"start": tris[start], "after": after, "n": limit, **{f"t{n}": tris[n] for n in others}}
     return list(conn.execute(text(sql), params).scalars())
 
 
+_PROBES: WeakKeyDictionary[Engine, dict[str, int]] = WeakKeyDictionary()
+
+
 def _probe(conn: Connection, tri: str) -> int:
-    """Length of a trigram's posting list, counted no further than :data:`PROBE` (an index-only scan)."""
-    sql = "SELECT count(*) FROM (SELECT 1 FROM enterprise_name_tri WHERE tri = :t LIMIT :cap) p"
-    return conn.execute(text(sql), {"t": tri, "cap": PROBE}).scalar_one()
+    """Length of a trigram's posting list, counted no further than :data:`PROBE` (an index-only scan).
+
+    Remembered per engine: it only picks where a walk starts, so a slightly stale length costs a little speed,
+    never a wrong result, and a query's page and count walks do not pay for it again.
+    """
+    cache = _PROBES.setdefault(conn.engine, {})
+    if tri not in cache:
+        if len(cache) > 100_000:
+            cache.clear()
+        sql = "SELECT count(*) FROM (SELECT 1 FROM enterprise_name_tri WHERE tri = :t LIMIT :cap) p"
+        cache[tri] = conn.execute(text(sql), {"t": tri, "cap": PROBE}).scalar_one()
+    return cache[tri]
 
 
 def _rebuild_postings(conn: Connection, table: str, column: str, width: int) -> None:
     # Bulk build: drop the key, insert every posting of names and initials sorted once, add the key back (a
     # sorted index build is far cheaper than tens of millions of random B-tree inserts).
+    position = ", i - 1 AS pos" if width == 3 else ""  # trigram positions, 0-based as in _postings
     grams = " UNION ALL ".join(
-        f"SELECT {prefix} || substr(e.{source}, i, {width}) AS g, e.id FROM enterprise e, "
+        f"SELECT {prefix} || substr(e.{source}, i, {width}) AS g, e.id{position} FROM enterprise e, "
         f"generate_series(1, length(e.{source}) - {width - 1}) AS i"
         for source, prefix in (("name_key", "''"), ("name_initials", "'~'")))
+    columns = f"{column}, enterprise_id" + (", pos" if width == 3 else "")
     conn.execute(text("SET LOCAL work_mem = '256MB'"))
     conn.execute(text("SET LOCAL maintenance_work_mem = '1GB'"))
     conn.execute(text(f"ALTER TABLE {table} DROP CONSTRAINT pk_{table}"))
     conn.execute(text(f"TRUNCATE {table}"))
-    conn.execute(text(f"INSERT INTO {table} ({column}, enterprise_id) SELECT DISTINCT g, id FROM ({grams}) p"))
-    conn.execute(text(f"ALTER TABLE {table} ADD CONSTRAINT pk_{table} PRIMARY KEY ({column}, enterprise_id)"))
+    conn.execute(text(f"INSERT INTO {table} ({columns}) SELECT DISTINCT * FROM ({grams}) p"))
+    conn.execute(text(f"ALTER TABLE {table} ADD CONSTRAINT pk_{table} PRIMARY KEY ({columns})"))
 
 
 def rebuild(conn: Connection, batch: int = 20_000) -> int:

@@ -161,3 +161,13 @@ def test_rebuilt_index_answers_like_the_incremental_one(rt, seeded):
     with rt.db.begin() as s:
         assert search.rebuild(s.connection()) == len(NAMES)
     assert {q: names_for(rt, q) for q in before} == before
+
+
+def test_all_trigrams_present_but_apart_is_not_a_match(rt):
+    """'恒达食堂达食品厂' holds both trigrams of 恒达食品 (恒达食, 达食品), just not next to each other."""
+    rng = random.Random(4)
+    with rt.db.begin() as s:
+        upsert_enterprises(s, [record(uscc.random_uscc(rng, "500106"), n) for n in ("恒达食堂达食品厂", "恒达食品厂")],
+                           Actor.system(), rt.clock.now(), "test")
+    assert names_for(rt, "恒达食品") == ["恒达食品厂"]
+    assert names_for(rt, "达食品厂") == ["恒达食堂达食品厂", "恒达食品厂"]

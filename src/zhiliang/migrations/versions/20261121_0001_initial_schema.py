@@ -82,7 +82,8 @@ def upgrade() -> None:
     op.create_table('enterprise_name_tri',
     sa.Column('tri', sa.String(length=12), nullable=False),
     sa.Column('enterprise_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.PrimaryKeyConstraint('tri', 'enterprise_id', name=op.f('pk_enterprise_name_tri'))
+    sa.Column('pos', sa.SmallInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('tri', 'enterprise_id', 'pos', name=op.f('pk_enterprise_name_tri'))
     )
     op.create_table('event',
     sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
