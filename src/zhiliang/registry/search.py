@@ -2,15 +2,15 @@
 
 Why our own index: neither database matches two-character Chinese substrings out of the box (FTS5's trigram
 tokenizer and pg_trgm both need three characters, and SQLite 3.40's trigram index silently returns nothing for
-食品). Both back-ends index grams of the name's search key (:func:`names.normalize`) and produce *candidates in
-ascending id order*, which :mod:`queries` confirms against the stored key and pages through with a keyset:
+食品). Both back-ends index grams of the name's search key (:func:`names.normalize`) and produce the matching
+ids *exactly and in ascending id order*, so :mod:`queries` pages through them with a keyset and stops early:
 
 * SQLite: an FTS5 table over each name's bigrams; the query is one phrase of its bigrams, and consecutive
   phrase positions mean consecutive bigrams, i.e. substring containment. FTS5 walks rowids in order.
-* PostgreSQL: posting tables ``(gram, enterprise_id)`` for bigrams and trigrams. A two-character query walks
-  one bigram posting list; a longer one walks its rarest trigram's list and checks the others with correlated
-  ``EXISTS … OFFSET 0`` (which keeps the planner from hashing whole lists; measured at 5M names in
-  benchmarks/registry.py).
+* PostgreSQL: bigram postings ``(gram, enterprise_id)`` answer two-character queries; positional trigram
+  postings ``(tri, enterprise_id, pos)`` answer longer ones: walk the rarest trigram's list in id order and
+  check each other trigram at its relative position with a correlated ``EXISTS … OFFSET 0`` (which keeps the
+  planner from hashing whole lists). Measured at 5M names in benchmarks/registry.py.
 
 Pinyin initials are indexed the same way (a second FTS5 column; ``~``-prefixed grams in PostgreSQL).
 """
