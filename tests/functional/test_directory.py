@@ -131,3 +131,23 @@ def test_exports_handle_lists_and_control_characters_and_bad_bodies(client, make
         assert response.status_code == 422 and response.json()["zh"], body
     twice = [client.post("/api/v1/people", json=INSPECTOR, headers=headers(client)).status_code for _ in range(2)]
     assert twice == [201, 409]
+
+
+def test_enterprise_edits_follow_policy_and_import_rules(client, make_user, enterprises, rt):
+    eid = enterprises["沙坪坝区恒达食品有限公司"]  # division 500106
+    as_user(client, make_user, "enterprise", tenant_id=eid)
+    own = client.patch(f"/api/v1/enterprises/{eid}", json={"address": "重庆市沙坪坝区新地址1号"}, headers=headers(client))
+    assert own.status_code == 200 and own.json()["address"] == "重庆市沙坪坝区新地址1号"
+    assert client.patch(f"/api/v1/enterprises/{eid}", json={"name": "改名公司"}, headers=headers(client)).status_code == 403
+    as_user(client, make_user, "regulator", jurisdiction="500103", department="质量监督科")
+    assert client.patch(f"/api/v1/enterprises/{eid}", json={"status": "吊销"}, headers=headers(client)).status_code == 403
+    as_user(client, make_user, "regulator", jurisdiction="500106", department="质量监督科")
+    bad = client.patch(f"/api/v1/enterprises/{eid}", json={"established_date": "2020-02-30"}, headers=headers(client))
+    assert bad.status_code == 422 and bad.json()["field"] == "established_date"
+    done = client.patch(f"/api/v1/enterprises/{eid}", json={"status": "吊销", "established_date": "2020年1月5日"},
+                        headers=headers(client))
+    assert done.status_code == 200 and done.json()["status"] == "revoked"
+    assert done.json()["established_date"] == "2020-01-05" and done.json()["address"] == "重庆市沙坪坝区新地址1号"
+    with rt.db.read() as s:
+        tags = [t for t in s.scalars(select(AuditEntry.tag).where(AuditEntry.entity_id == str(eid)))]
+    assert tags.count("registry:enterprise:update") == 2

@@ -15,11 +15,12 @@ from zhiliang.kernel.http.context import MAX_ID, After, Id, resolve, runtime
 from zhiliang.kernel.http.exports import download
 from zhiliang.kernel.policy import require
 from zhiliang.kernel.runtime import Runtime
-from zhiliang.registry import directory, importing, policy, queries, refdata, views
+from zhiliang.registry import directory, importing, policy, queries, refdata, service, views
 from zhiliang.registry.schemas import (
     CertificationBodyIn,
     CertificationBodyOut,
     EnterpriseDetail,
+    EnterprisePatch,
     ImportJobOut,
     LaboratoryIn,
     LaboratoryOut,
@@ -80,6 +81,18 @@ def industries() -> list[dict[str, object]]:
     """GB/T 4754-2017 sections and divisions."""
     return [{"code": c.code, "name": c.name, "level": c.level, "parent_code": c.parent_code}
             for c in refdata.industries().values()]
+
+
+@router.patch("/enterprises/{enterprise_id}", name="registry.api_enterprise_edit", response_model=EnterpriseDetail)
+def edit_enterprise(request: Request, enterprise_id: Id, body: EnterprisePatch) -> EnterpriseDetail:
+    """Change fields of an enterprise: regulators in their jurisdiction and admins; the enterprise itself may
+    correct its address and legal representative. Values are read as the import reads them."""
+    rt = runtime(request)
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+    with rt.db.begin() as session:
+        service.edit_enterprise(session, enterprise_id, changes, resolve(request).actor, rt.clock.now(), rt.today())
+    with rt.db.read() as session:
+        return views.enterprise_detail(session, enterprise_id)
 
 
 def _list_route(kind: str) -> Callable[..., object]:

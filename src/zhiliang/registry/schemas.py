@@ -156,6 +156,20 @@ Short = Annotated[str, StringConstraints(max_length=64)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
+class EnterprisePatch(In):
+    """Fields to change, as text (the import's formats are accepted: 2020年1月5日, 存续, 100万元)."""
+
+    name: Name | None = None
+    legal_rep: Annotated[str, StringConstraints(max_length=100)] | None = None
+    address: Annotated[str, StringConstraints(max_length=300)] | None = None
+    industry_code: Annotated[str, StringConstraints(max_length=8)] | None = None
+    registration_authority: Annotated[str, StringConstraints(max_length=100)] | None = None
+    established_date: Annotated[str, StringConstraints(max_length=20)] | None = None
+    status: Annotated[str, StringConstraints(max_length=20)] | None = None
+    registered_capital: Annotated[str, StringConstraints(max_length=30)] | None = None
+    division_code: Annotated[str, StringConstraints(max_length=6)] | None = None
+
+
 class CertificationBodyIn(In):
     cnca_number: Annotated[str, StringConstraints(max_length=40)]
     name: Name

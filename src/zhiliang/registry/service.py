@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from zhiliang.kernel import audit, events
 from zhiliang.kernel.auth import Actor
-from zhiliang.kernel.errors import not_found
+from zhiliang.kernel.errors import invalid, not_found
 from zhiliang.kernel.policy import require
 from zhiliang.registry import names, policy, search
-from zhiliang.registry.domain import EnterpriseRecord
+from zhiliang.registry.domain import FIELD_LABELS, EnterpriseRecord
 from zhiliang.registry.models import Enterprise, EnterpriseFormerName
+from zhiliang.registry.validation import validate_row
 
 FIELDS = ("uscc", "uscc_warning", "name", "entity_type", "legal_rep", "address", "division_code", "industry_code",
           "registration_authority", "established_date", "status", "registered_capital")
@@ -200,25 +201,26 @@ def _event_row(type_: str, entity_id: int, values: dict[str, Any], actor: Actor,
             "payload": payload, "private": None}
 
 
-def edit_enterprise(session: Session, enterprise_id: int, changes: dict[str, Any], actor: Actor,
-                    at: datetime) -> Enterprise:
-    """Apply ``changes`` (field → value, already validated) to one enterprise, checking policy first.
+def edit_enterprise(session: Session, enterprise_id: int, changes: dict[str, str], actor: Actor,
+                    at: datetime, today: date) -> Enterprise:
+    """Change some fields of one enterprise (field → text as a person types it), under the import's rules.
 
-    Raises 404 for an unknown id and 403 when the actor may not change these fields of this entity.
+    The values go through the same row validation as an import (so 2020年1月5日, 存续 and 100万元 are read the
+    same way). Raises 404 for an unknown id, 403 when the actor may not change these fields here, 422 naming
+    the field when a value breaks a rule.
     """
     row = session.get(Enterprise, enterprise_id)
     if row is None:
         raise not_found("企业", "Enterprise", enterprise_id)
     require(policy.can_edit_enterprise(actor, row.division_code, row.id, set(changes)))
-    current = {k: getattr(row, k) for k in FIELDS}
-    record = EnterpriseRecord(**{**current, **changes}, former_names=())
-    upsert_enterprises(session, [record], actor, at, source="edit")
+    fields = {"uscc": row.uscc, "name": row.name, "status": row.status, **changes}
+    record, problems = validate_row(1, list(fields.values()), {f: n for n, f in enumerate(fields)}, today)
+    errors = [p for p in problems if p.severity == "error"]
+    if record is None or errors:
+        first = errors[0]
+        field_name = next(f for f, label in FIELD_LABELS.items() if label == first.column)
+        raise invalid(first.code, first.zh, first.en, field_name)
+    result = upsert_enterprises(session, [record], actor, at, source="edit", present=frozenset(fields))
+    require(not result.refused)
     session.refresh(row)
     return row
-
-
-def record_from_row(row: Enterprise) -> dict[str, Any]:
-    """Public JSON of an enterprise (what pages and the API show)."""
-    return {"id": row.id, **_snapshot({k: getattr(row, k) for k in FIELDS}),
-            "created_at": row.created_at.isoformat(), "updated_at": row.updated_at.isoformat()}
-
