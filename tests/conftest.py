@@ -50,7 +50,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "var", database_url=database_url, secret_key="test-secret",
+    return Settings(data_dir=tmp_path / "var", database_url=database_url,
                     import_batch_size=100, _env_file=None)
 
 

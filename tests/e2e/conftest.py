@@ -62,8 +62,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Runtim
     from zhiliang import demo
 
     data = tmp_path_factory.mktemp("e2e")
-    settings = Settings(data_dir=data, database_url=f"sqlite:///{data / 'e2e.db'}", secret_key="e2e",
-                        _env_file=None)
+    settings = Settings(data_dir=data, database_url=f"sqlite:///{data / 'e2e.db'}", _env_file=None)
     engine = make_engine(settings.resolved_database_url())
     upgrade(engine)
     rt = Runtime.build(settings, Database(engine))

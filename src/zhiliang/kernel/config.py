@@ -7,7 +7,6 @@ and passes it down, so tests can build their own.
 from __future__ import annotations
 
 import json
-import secrets
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -19,9 +18,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ZHILIANG_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(Path("var"), description="Directory for the SQLite file, the secret key and uploads.")
+    data_dir: Path = Field(Path("var"), description="Directory for the SQLite file and kept uploads.")
     database_url: str = Field("", description="SQLAlchemy URL; empty means sqlite:///<data_dir>/zhiliang.db.")
-    secret_key: str = Field("", description="Signs session cookies; empty means generate once into data_dir.")
     default_locale: str = Field("zh", description="zh or en; pages are Chinese first.")
     holiday_table: Path | None = Field(
         None, description="JSON file {\"holidays\": [...], \"workdays\": [...]} for years chinese-calendar lacks."
@@ -43,17 +41,6 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'zhiliang.db').resolve()}"
-
-    def resolved_secret_key(self) -> str:
-        """The cookie-signing key; generated on first use into ``data_dir/secret_key`` (mode 0600)."""
-        if self.secret_key:
-            return self.secret_key
-        path = self.data_dir / "secret_key"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
 
     def holiday_mapping(self) -> dict[str, list[str]] | None:
         """The extra holiday table from ``holiday_table``, or None when none is configured."""

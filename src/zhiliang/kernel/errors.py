@@ -11,17 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass(frozen=True)
-class Message:
-    """A sentence in both languages."""
-
-    zh: str
-    en: str
-
-    def __call__(self, locale: str) -> str:
-        return self.zh if locale == "zh" else self.en
-
-
 @dataclass
 class DomainError(Exception):
     """Base of every expected failure. ``code`` is stable and machine-readable (``registry.uscc.invalid``)."""

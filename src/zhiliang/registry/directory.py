@@ -26,7 +26,6 @@ CNCA_NUMBER = re.compile(r"CNCA-R-(\d{4})-(\d{3})")  # CNCA approval number of a
 CMA_NUMBER = re.compile(r"\d{12}")  # 资质认定证书编号: 12 digits
 PERSON_KINDS = ("inspector", "expert", "auditor")
 ORG_STATUSES = ("active", "suspended", "revoked")
-PRIVATE_PERSON_FIELDS = ("phone", "id_number")
 
 
 def _fold(text: str | None) -> str:

@@ -14,8 +14,6 @@ from fastapi.responses import StreamingResponse
 from zhiliang.kernel import tabular
 from zhiliang.kernel.errors import bad_request
 
-FORMATS = ("csv", "xlsx")
-
 
 def _disposition(filename: str) -> str:
     ascii_name = filename.encode("ascii", "ignore").decode() or "export"
