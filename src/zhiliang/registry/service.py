@@ -26,7 +26,9 @@ from zhiliang.registry.validation import validate_row
 
 FIELDS = ("uscc", "uscc_warning", "name", "entity_type", "legal_rep", "address", "division_code", "industry_code",
           "registration_authority", "established_date", "status", "registered_capital")
-PUBLIC_EVENT_FIELDS = ("uscc", "name", "entity_type", "division_code", "industry_code", "status")
+# Personal data (a natural person's name, a home that may be the business address) goes to the event's private part,
+# which the ledger logs only as a salted commitment (SPEC principle 4); every other field is public.
+PRIVATE_FIELDS = ("legal_rep", "address")
 
 
 @dataclass
@@ -195,10 +197,16 @@ def _audit_row(actor: Actor, at: datetime, tag: str, entity_id: int, before: Any
 
 def _event_row(type_: str, entity_id: int, values: dict[str, Any], actor: Actor, at: datetime,
                source: str) -> dict[str, Any]:
-    payload = {k: v for k, v in values.items() if k in PUBLIC_EVENT_FIELDS or k in ("uscc", "former_names")}
+    """The event of one create or change: the fields it sets, public ones in the payload, personal ones private.
+
+    Folding an entity's events in order gives its stored fields (``FIELDS`` and former names); the ledger audit
+    relies on this to name rows changed outside the platform.
+    """
+    payload = {k: v for k, v in values.items() if k not in PRIVATE_FIELDS}
+    private = {k: v for k, v in values.items() if k in PRIVATE_FIELDS}
     payload["source"] = source
     return {"type": type_, "entity": f"enterprise:{entity_id}", "occurred_at": at, "actor": actor.label,
-            "payload": payload, "private": None}
+            "payload": payload, "private": private or None}
 
 
 def edit_enterprise(session: Session, enterprise_id: int, changes: dict[str, str], actor: Actor,
