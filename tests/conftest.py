@@ -50,8 +50,10 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
+    # The tests' database is one rolled-back connection: the ledger is sequenced by the tests that need it,
+    # never by a thread behind their back.
     return Settings(data_dir=tmp_path / "var", database_url=database_url,
-                    import_batch_size=100, _env_file=None)
+                    import_batch_size=100, ledger_in_process=False, _env_file=None)
 
 
 @pytest.fixture

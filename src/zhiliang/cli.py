@@ -30,7 +30,12 @@ def main_callback(ctx: typer.Context) -> None:
         upgrade(engine)  # migrations are applied automatically, on SQLite and PostgreSQL alike
         return Runtime.build(settings, Database(engine))
 
-    ctx.obj = {"runtime": runtime}
+    def audited_tables() -> list:
+        from zhiliang.app import audited_tables as tables
+
+        return tables()
+
+    ctx.obj = {"runtime": runtime, "audited_tables": audited_tables}
 
 
 @db_app.command("upgrade")
@@ -101,6 +106,7 @@ def user_revoke_token(ctx: typer.Context, username: str, prefix: str) -> None:
 
 
 def _register() -> None:
+    from zhiliang.ledger.cli import ledger_app
     from zhiliang.registry.cli import export_app, import_app, registry_app
 
     if any(group.name == "user" for group in app.registered_groups):
@@ -110,6 +116,7 @@ def _register() -> None:
     app.add_typer(import_app, name="import")
     app.add_typer(export_app, name="export")
     app.add_typer(registry_app, name="registry")
+    app.add_typer(ledger_app, name="ledger")
 
 
 def main() -> None:

@@ -28,6 +28,23 @@ class Settings(BaseSettings):
     upload_max_mb: int = Field(512, ge=1, description="Largest accepted upload, in MB.")
     session_days: int = Field(7, ge=1, description="Days a console login lasts.")
     secure_cookies: bool = Field(False, description="Send cookies with the Secure flag (behind HTTPS).")
+    ledger_origin: str = Field(
+        "zhiliang.local/ledger",
+        description="The log's name: the first line of every checkpoint and the name of its signing key "
+                    "(a schema-less URL you control, e.g. zhiliang.example.gov.cn/ledger).")
+    ledger_key_file: Path | None = Field(
+        None, description="The platform's Ed25519 signing key (signed-note PRIVATE+KEY form); empty means "
+                          "<data_dir>/ledger.key, created on first use with mode 0600.")
+    ledger_witnesses: list[str] = Field(
+        default_factory=list,
+        description="Verifier keys (name+hexID+base64, C2SP tlog-cosignature) of witnesses whose cosignatures "
+                    "are accepted; JSON list in the environment.")
+    ledger_interval_ms: int = Field(200, ge=10, le=60_000,
+                                    description="How often the sequencer looks for newly committed events.")
+    ledger_batch_size: int = Field(2000, ge=1, le=100_000, description="Most events logged per transaction.")
+    ledger_in_process: bool = Field(
+        True, description="Run the sequencer inside zhiliang serve (one process wins the lock); turn off when "
+                          "zhiliang ledger run runs on its own.")
 
     @field_validator("default_locale")
     @classmethod
@@ -41,6 +58,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'zhiliang.db').resolve()}"
+
+    def resolved_ledger_key_file(self) -> Path:
+        """Where the ledger's signing key lives."""
+        return self.ledger_key_file or self.data_dir / "ledger.key"
 
     def holiday_mapping(self) -> dict[str, list[str]] | None:
         """The extra holiday table from ``holiday_table``, or None when none is configured."""

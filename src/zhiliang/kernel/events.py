@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, select
+from sqlalchemy import BigInteger, FetchedValue, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from zhiliang.kernel.db import Base, BigId, JsonDoc, UtcDateTime
@@ -28,6 +28,9 @@ class Event(Base):
     actor: Mapped[str | None] = mapped_column(String(120))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
     private: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc)
+    # PostgreSQL fills in the writing transaction's id (pg_current_xact_id), so the ledger can log events in an
+    # order that no later commit can break, although seq values are drawn before commit; NULL on SQLite.
+    txid: Mapped[int | None] = mapped_column(BigInteger, server_default=FetchedValue())
 
 
 class EventCursor(Base):
