@@ -63,6 +63,21 @@ def audit(ctx: typer.Context) -> None:
     typer.echo("ok: the database matches the signed log / 数据库与已签名账本一致")
 
 
+@ledger_app.command("proof")
+def proof(ctx: typer.Context, seq: int,
+          out: Annotated[Path | None, typer.Option("-o", "--out", help="Write the bundle here (default: stdout)")]
+          = None) -> None:
+    """Write the proof bundle of event SEQ against the latest checkpoint, for its holder to keep."""
+    rt = _runtime(ctx)
+    with rt.db.read() as session:
+        text = service.proof_bundle(session, seq).format()
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}", err=True)
+
+
 @ledger_app.command("check-proof")
 def check_proof(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],

@@ -13,8 +13,12 @@ from zhiliang.kernel.http.render import render
 PROBLEM = "application/problem+json"
 
 
+# Machine protocols outside /api/: the ledger's C2SP endpoints (checkpoint, tiles, cosignature), read by mirrors.
+MACHINE_PREFIXES = ("/api/", "/ledger/")
+
+
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+    return request.url.path.startswith(MACHINE_PREFIXES) or "application/json" in request.headers.get("accept", "")
 
 
 def respond(request: Request, error: DomainError) -> Response:
