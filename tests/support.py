@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -46,3 +48,11 @@ def login(client: Any, username: str) -> str:
     response = client.post("/login", data={"username": username, "password": PASSWORD, "next": "/console/tokens"})
     assert response.status_code == 200, response.text
     return re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
+
+
+ZHILIANG = [sys.executable, "-m", "zhiliang"]
+
+
+def zl(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``zhiliang ARGS`` as a user would, in a separate process."""
+    return subprocess.run([*ZHILIANG, *args], env=env, capture_output=True, text=True, timeout=300)

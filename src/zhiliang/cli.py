@@ -123,7 +123,9 @@ def main() -> None:
     """Console entry point: domain errors print their zh/en message and exit 1, never a traceback."""
     _register()
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # without standalone mode, click returns typer.Exit's code
+        if isinstance(code, int) and code:
+            raise SystemExit(code)
     except DomainError as exc:
         typer.echo(f"错误 error: {exc.zh} / {exc.en}" + (f" [{exc.field}]" if exc.field else ""), err=True)
         raise SystemExit(1) from None

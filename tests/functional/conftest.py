@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from support import PASSWORD
+from support import PASSWORD, fresh_database_url
 
 from zhiliang import accounts
 from zhiliang.kernel.auth import Actor
+from zhiliang.kernel.db import make_engine
+from zhiliang.kernel.migrate import upgrade
 from zhiliang.registry import uscc
 from zhiliang.registry.domain import EnterpriseRecord
 from zhiliang.registry.service import upsert_enterprises
@@ -43,3 +47,16 @@ def enterprises(rt) -> dict[str, int]:
 
     with rt.db.read() as s:
         return {name: id_ for id_, name in s.execute(select(Enterprise.id, Enterprise.name))}
+
+
+@pytest.fixture
+def committed(tmp_path: Path):
+    """A migrated database that commits for real (a SQLite file or a fresh PostgreSQL schema), with the
+    environment for `zhiliang` processes on it; returns (engine, env)."""
+    url, drop = fresh_database_url(tmp_path)
+    engine = make_engine(url)
+    upgrade(engine)
+    env = {**os.environ, "ZHILIANG_DATA_DIR": str(tmp_path / "var"), "ZHILIANG_DATABASE_URL": url}
+    yield engine, env
+    engine.dispose()
+    drop()
