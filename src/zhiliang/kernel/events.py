@@ -63,7 +63,8 @@ def emit(
 
 
 def emit_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Append many events with one statement (bulk imports); each row has the keys of :func:`emit`."""
+    """Append many events with one statement (bulk imports); each row has the columns of :class:`Event`
+    (``type``, ``entity``, ``occurred_at``, ``actor``, ``payload``, ``private``)."""
     if rows:
         session.execute(Event.__table__.insert(), list(rows))
 

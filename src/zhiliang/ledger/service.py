@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from zhiliang.kernel import locks
@@ -28,7 +28,7 @@ from zhiliang.kernel.errors import DomainError, invalid, not_found
 from zhiliang.kernel.events import Event
 from zhiliang.ledger import domain, merkle, note, tiles
 from zhiliang.ledger.models import LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerState
-from zhiliang.ledger.store import SqlHashStore
+from zhiliang.ledger.store import SqlHashStore, append_entries
 
 LOCK_NAME = "ledger:sequencer"
 
@@ -113,11 +113,11 @@ def sequence_batch(db: Database, signer: note.Signer, origin: str, clock: Clock,
             record = _record(row)
             salt = secrets.token_bytes(domain.SALT_SIZE) if domain.needs_commitment(record) else None
             data = domain.leaf_data(record, salt)
-            values.append({"idx": state.size + offset, "event_seq": row.seq, "data": data, "salt": salt})
+            values.append((state.size + offset, row.seq, data, salt))
             leaf_hashes.append(merkle.leaf_hash(data))
         new_hashes = merkle.append_hashes(state.size, leaf_hashes, store)
         store.append_hashes(merkle.stored_hash_count(state.size), new_hashes)
-        conn.execute(insert(LedgerEntry), values)
+        append_entries(conn, values)
         state.size += len(rows)
         state.cursor_txid, state.cursor_seq = (rows[-1].txid or 0), rows[-1].seq
         _sign(session, store, signer, origin, state.size, clock)
