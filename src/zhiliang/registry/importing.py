@@ -13,8 +13,10 @@ Guarantees (SPEC principle 3):
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +94,39 @@ def duplicate_rows(table: tabular.TableFile, column: int) -> dict[int, list[int]
     return {n: rows for rows in groups.values() if len(rows) > 1 for n in rows}
 
 
+BULK_GC_THRESHOLD = 20_000
+
+
+class _BulkGc:
+    """Cheaper garbage collection while imports run; the process's own setting comes back after the last one.
+
+    An import allocates millions of short-lived dicts and tuples, and each full collection also walks the
+    hundreds of thousands of long-lived objects loaded before it (pypinyin's dictionaries, SQLAlchemy's
+    metadata): about 10% of an import's time, measured. Those are frozen out of collection and the youngest
+    generation is collected every 20,000 allocations instead of 700. Reference counting still frees everything
+    at once; only reference cycles wait a little longer. Concurrent imports (console uploads) share one setting.
+    """
+
+    _lock = threading.Lock()
+    _users = 0
+    _saved: tuple[int, ...] = ()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if _BulkGc._users == 0:
+                _BulkGc._saved = gc.get_threshold()
+                gc.freeze()
+                gc.set_threshold(BULK_GC_THRESHOLD, *self._saved[1:])
+            _BulkGc._users += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            _BulkGc._users -= 1
+            if _BulkGc._users == 0:
+                gc.set_threshold(*self._saved)
+                gc.unfreeze()
+
+
 def _open_job(rt: Runtime, table: tabular.TableFile, name: str, sha: str, actor: Actor) -> ImportJob:
     with rt.db.begin() as session:
         job = session.scalar(select(ImportJob).where(
@@ -127,7 +162,7 @@ def import_enterprises(rt: Runtime, path: Path, actor: Actor, *, file_name: str 
         raise invalid("import.columns", f"缺少必需的列:{'、'.join(missing)}",
                       f"Required columns missing: {', '.join(missing)}", "header", columns=list(table.header))
     sha = file_sha256(path)
-    with locks.exclusive(rt.db.bind, f"import:enterprises:{sha}"):  # one run per file at a time
+    with locks.exclusive(rt.db.bind, f"import:enterprises:{sha}"), _BulkGc():  # one run per file at a time
         return _run(rt, table, columns, file_name or path.name, sha, actor, progress)
 
 

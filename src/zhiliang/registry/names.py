@@ -6,10 +6,16 @@ query matches exactly when it is a substring of the normalised name.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache, lru_cache
 
 from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+
+# str.isalnum() is exactly regex \w without the underscore (checked over every code point in the unit tests);
+# one C-level substitution instead of a Python loop per character.
+_NOT_ALNUM = re.compile(r"[\W_]+")
+_IN_CONTEXT = "\x00"  # marks a polyphonic character in initials(); never part of a normalised string
 
 
 def normalize(text: str) -> str:
@@ -17,7 +23,7 @@ def normalize(text: str) -> str:
 
     Punctuation and spaces are dropped on both sides, so ``恒达(重庆)`` is found by ``恒达重庆``.
     """
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
 def bigrams(norm: str) -> list[str]:
@@ -54,6 +60,16 @@ def _unambiguous() -> dict[str, str]:
     return table
 
 
+@cache
+def _letter_table() -> dict[int, str]:
+    """``str.translate`` table over every Han character pypinyin knows: its letter when unambiguous, else
+    :data:`_IN_CONTEXT`. Letters and digits outside the table pass through unchanged."""
+    table = {ord(ch): letter for ch, letter in _unambiguous().items()}
+    for codepoint in PINYIN_DICT:
+        table.setdefault(codepoint, _IN_CONTEXT)
+    return table
+
+
 def _in_context(norm: str, i: int) -> str:
     start = max(0, i - 2)
     return _window_letter(norm[start : i + 3], i - start)
@@ -77,18 +93,19 @@ def initials(name: str) -> str:
     """Pinyin initials of a name (``"重庆恒达食品有限公司"`` → ``"cqhdspyxgs"``); letters and digits kept as is.
 
     Unambiguous characters come from a table; polyphonic ones are read in their context. Punctuation is
-    dropped. Cost: about 2 µs per name plus a cached phrase look-up per polyphonic character.
+    dropped. Cost: about 1 µs per name plus a cached phrase look-up (~0.6 µs) per polyphonic character
+    (有, 限, 司 and 区 are; a typical company name has four or five).
     """
     norm = normalize(name)
-    table = _unambiguous()
-    out: list[str] = []
-    for i, ch in enumerate(norm):
-        letter = table.get(ch)
-        if letter is not None:
-            out.append(letter)
-        elif ch.isascii():
-            if ch.isalnum():
-                out.append(ch)
-        elif ord(ch) in PINYIN_DICT:
-            out.append(_in_context(norm, i))
-    return "".join(out)
+    # One C-level pass maps every character to one character (so positions stay those of ``norm``); only the
+    # polyphonic ones are then resolved in Python.
+    out = norm.translate(_letter_table())
+    if _IN_CONTEXT in out:
+        pieces = out.split(_IN_CONTEXT)
+        parts, position = [pieces[0]], len(pieces[0])
+        for piece in pieces[1:]:
+            parts += (_in_context(norm, position), piece)
+            position += 1 + len(piece)
+        out = "".join(parts)
+    # Non-ASCII characters left over have no pinyin reading (kana, Greek, rare Han): dropped, like punctuation.
+    return out if out.isascii() else "".join(ch for ch in out if ch.isascii())

@@ -210,3 +210,21 @@ def test_normalize_idempotent(text):
 def test_check_never_raises(text):
     result = uscc.check(text)
     assert result.valid == (result.errors == ())
+
+
+@given(st.text(uscc.ALPHABET, min_size=18, max_size=18))
+def test_check_agrees_with_both_check_characters(code):
+    result = uscc.check(code)
+    assert result.valid == (code[2:8].isdigit() and code[17] == uscc.check_digit(code[:17]))
+    if result.valid:
+        assert result.org_code_ok == (code[16] == uscc.org_check_digit(code[8:16]))
+
+
+@given(valid_codes, alphabet_char)
+def test_failing_org_check_only_warns(code, replacement):
+    if replacement in (code[16], uscc.org_check_digit(code[8:16])):
+        return
+    first17 = code[:16] + replacement
+    result = uscc.check(first17 + uscc.check_digit(first17))
+    assert result.valid and not result.org_code_ok
+    assert [w.code for w in result.warnings] == ["uscc.org_code_check"]
