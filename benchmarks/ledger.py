@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 import pymerkle  # noqa: E402
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 from zhiliang.kernel.clock import SystemClock  # noqa: E402
 from zhiliang.kernel.db import Database, make_engine  # noqa: E402
@@ -57,7 +57,7 @@ from zhiliang.kernel.events import emit_many  # noqa: E402
 from zhiliang.kernel.migrate import upgrade  # noqa: E402
 from zhiliang.ledger import domain, merkle, note, service  # noqa: E402
 from zhiliang.ledger.models import LedgerEntry, LedgerHash  # noqa: E402
-from zhiliang.ledger.store import SqlHashStore  # noqa: E402
+from zhiliang.ledger.store import SqlHashStore, append_entries  # noqa: E402
 
 ORIGIN = "bench.zhiliang.example/ledger"
 AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -75,9 +75,6 @@ NOTES = {
                   "journal_mode=delete, synchronous=FULL. The baseline is whichever pymerkle setting was faster.",
     "proofs": "p50/p95 are of the second pass over the same random challenges (caches warm); 'cold' is the first "
               "pass. pymerkle proves from leaf hashes with its subroot LRU cache (defaults: threshold 128, 1 GiB).",
-    "raw_entries": "*_raw_entries: the sequencer's writes with ledger_entry inserted through the driver "
-                   "(executemany / COPY) instead of SQLAlchemy insert(LedgerEntry): the change this benchmark "
-                   "proposes for service.sequence_batch.",
 }
 
 
@@ -182,55 +179,34 @@ def table_bytes(db: Database, table: str) -> int | None:
 # ---------------------------------------------------------------------------------------------------- append
 
 
-def append_batch(db: Database, signer: note.Signer, leaves: Sequence[bytes], salts: Sequence[bytes],
-                 raw_entries: bool = False) -> None:
+def append_batch(db: Database, signer: note.Signer, leaves: Sequence[bytes], salts: Sequence[bytes]) -> None:
     """What ``service.sequence_batch`` writes for these leaves, in one transaction, minus the event query.
 
     Uses the service's own ``_state`` (row locked FOR UPDATE on PostgreSQL) and ``_sign`` (tree hash, Ed25519
-    signed note, checkpoint row), so the benchmark follows the sequencer when it changes. ``raw_entries``: write
-    the entries through the driver (``executemany`` on SQLite, ``COPY`` on PostgreSQL) as ``SqlHashStore`` writes
-    the hashes, instead of the sequencer's SQLAlchemy ``insert(LedgerEntry)`` (the change this benchmark proposes).
+    signed note, checkpoint row) and the store's ``append_entries``, as the sequencer does, so the benchmark
+    follows the sequencer when it changes.
     """
     with db.begin() as session:
         state = service._state(session)
         conn = session.connection()
         store = SqlHashStore(conn)
         size = state.size
-        values = [{"idx": size + k, "event_seq": size + k + 1, "data": data, "salt": salt}
+        values = [(size + k, size + k + 1, data, salt)
                   for k, (data, salt) in enumerate(zip(leaves, salts, strict=True))]
         leaf_hashes = [merkle.leaf_hash(data) for data in leaves]
         new_hashes = merkle.append_hashes(size, leaf_hashes, store)
         store.append_hashes(merkle.stored_hash_count(size), new_hashes)
-        if raw_entries:
-            insert_entries_raw(conn, values)
-        else:
-            conn.execute(insert(LedgerEntry), values)
+        append_entries(conn, values)
         state.size += len(leaves)
         state.cursor_seq = state.size
         service._sign(session, store, signer, ORIGIN, state.size, SystemClock())
 
 
-def insert_entries_raw(conn, values: list[dict]) -> None:  # noqa: ANN001 - a SQLAlchemy Connection
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
-        if conn.dialect.name == "postgresql":
-            with cursor.copy("COPY ledger_entry (idx, event_seq, data, salt) FROM STDIN") as copy:
-                copy.set_types(["int8", "int8", "bytea", "bytea"])
-                for v in values:
-                    copy.write_row((v["idx"], v["event_seq"], v["data"], v["salt"]))
-        else:
-            cursor.executemany("INSERT INTO ledger_entry (idx, event_seq, data, salt) VALUES (?, ?, ?, ?)",
-                               [(v["idx"], v["event_seq"], v["data"], v["salt"]) for v in values])
-    finally:
-        cursor.close()
-
-
-def ours_append(url: str, leaves: list[bytes], salts: list[bytes], batch: int, signer: note.Signer,
-                raw_entries: bool = False) -> dict:
+def ours_append(url: str, leaves: list[bytes], salts: list[bytes], batch: int, signer: note.Signer) -> dict:
     db = migrated(url)
     start = time.perf_counter()
     for at in range(0, len(leaves), batch):
-        append_batch(db, signer, leaves[at:at + batch], salts[at:at + batch], raw_entries)
+        append_batch(db, signer, leaves[at:at + batch], salts[at:at + batch])
     seconds = time.perf_counter() - start
     with db.read() as session:
         rows = session.scalar(select(func.count()).select_from(LedgerHash))
@@ -492,8 +468,6 @@ def print_table(report: dict) -> None:
     rows = [("SHA-256, 64-byte inputs (Python calls/s)", f"{report['sha256_hashes_per_s']:,}"),
             ("  floor: leaves/s at 2 hashes per leaf", f"{report['sha256_hashes_per_s'] // 2:,}")]
     for key, label in (("sqlite", "append, ours, SQLite"), ("postgresql", "append, ours, PostgreSQL"),
-                       ("sqlite_raw_entries", "append, ours, SQLite, entries via driver (proposed)"),
-                       ("postgresql_raw_entries", "append, ours, PostgreSQL, entries via COPY (proposed)"),
                        ("sequencer_sqlite", "service.catch_up, SQLite"),
                        ("sequencer_postgresql", "service.catch_up, PostgreSQL"),
                        ("pymerkle_own_settings", "append, pymerkle SqliteTree (its settings)"),
@@ -540,8 +514,6 @@ def main() -> None:
     leaves, salts = make_leaves(args.leaves)
     runs: dict[str, Callable[[], dict]] = {
         "sqlite": lambda: ours_append(fresh_sqlite(args.work / "append.db"), leaves, salts, args.batch, signer),
-        "sqlite_raw_entries": lambda: ours_append(fresh_sqlite(args.work / "append_raw.db"), leaves, salts,
-                                                  args.batch, signer, raw_entries=True),
         "pymerkle_own_settings": lambda: pymerkle_append(args.work / "pymerkle_own.db", leaves, args.batch, False),
         "pymerkle_our_settings": lambda: pymerkle_append(args.work / "pymerkle_our.db", leaves, args.batch, True),
     }
@@ -556,10 +528,6 @@ def main() -> None:
         append["postgresql"] = ours_append(url, leaves, salts, args.batch, signer)
         drop()
         print("postgresql", append["postgresql"], flush=True)
-        url, drop = fresh_pg(pg, "append_raw")
-        append["postgresql_raw_entries"] = ours_append(url, leaves, salts, args.batch, signer, raw_entries=True)
-        drop()
-        print("postgresql_raw_entries", append["postgresql_raw_entries"], flush=True)
         url, drop = fresh_pg(pg, "sequencer")
         append["sequencer_postgresql"] = sequencer_run(url, args.leaves, args.batch, signer)
         drop()
