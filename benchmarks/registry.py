@@ -15,6 +15,8 @@ and domain events included.
 from __future__ import annotations
 
 import argparse
+import csv
+import itertools
 import json
 import os
 import platform
@@ -61,6 +63,98 @@ def sqlite3_import(csv_path: Path, work: Path) -> float:
         count = conn.execute("SELECT count(*) FROM t").fetchone()[0]
     assert count == count_rows(csv_path), "sqlite3 .import lost rows"
     return wall
+
+
+FLOOR_FIELDS = ("uscc", "uscc_warning", "name", "entity_type", "legal_rep", "address", "division_code",
+                "industry_code", "registration_authority", "established_date", "status", "registered_capital")
+PRIVATE = ("legal_rep", "address")
+
+
+def _floor_batch(batch: list[list[str]], first_id: int, at: str, job_id: int) -> dict[str, list[tuple]]:
+    """The rows the importer writes for ``batch``, derived with no validation: the enterprise row, its FTS5
+    row, one audit entry and one event, shaped as the importer stores them (JSON text, ISO timestamps)."""
+    from zhiliang.registry import names
+    from zhiliang.registry.domain import STATUS_WORDS
+
+    out: dict[str, list[tuple]] = {table: [] for table in FLOOR_SQL}
+    for n, (code, name, rep, address, industry, authority, est, status, capital) in enumerate(batch):
+        ident = first_id + n
+        key, initials = names.normalize(name), names.initials(name)
+        values = dict(zip(FLOOR_FIELDS, (code, None, name, "enterprise", rep or None, address or None, code[2:8],
+                                         industry or None, authority or None, est or None,
+                                         STATUS_WORDS.get(status, status), capital or None), strict=True))
+        out["enterprise"].append((ident, *values.values(), key, initials, at, at))
+        out["enterprise_fts"].append((ident, " ".join(names.bigrams(key)), " ".join(names.bigrams(initials))))
+        out["audit_entry"].append((at, "cli", "registry:enterprise:create", "enterprise", str(ident),
+                                   json.dumps(values)))
+        payload = {k: v for k, v in values.items() if k not in PRIVATE} | {"source": f"import:{job_id}"}
+        out["event"].append(("registry.EnterpriseRegistered", f"enterprise:{ident}", at, "cli",
+                             json.dumps(payload), json.dumps({k: values[k] for k in PRIVATE})))
+    return out
+
+
+FLOOR_SQL = {
+    "enterprise": f"INSERT INTO enterprise (id, {', '.join(FLOOR_FIELDS)}, name_key, name_initials, created_at, "
+                  f"updated_at) VALUES ({', '.join('?' * (len(FLOOR_FIELDS) + 5))})",
+    "enterprise_fts": "INSERT INTO enterprise_fts (rowid, grams, initials) VALUES (?, ?, ?)",
+    "audit_entry": "INSERT INTO audit_entry (at, actor_id, actor_label, tag, entity_type, entity_id, before, after) "
+             "VALUES (?, NULL, ?, ?, ?, ?, 'null', ?)",
+    "event": "INSERT INTO event (type, entity, occurred_at, actor, payload, private) VALUES (?, ?, ?, ?, ?, ?)",
+}
+
+
+def storage_floor(csv_path: Path, work: Path, batch_size: int = 5000) -> dict[str, object]:
+    """Time to write the importer's required rows with plain sqlite3, in total and per table.
+
+    Same schema (the migrated database), same pragmas as the platform's engine (WAL, synchronous=NORMAL,
+    64 MB cache, foreign keys), same batches, each in one ``BEGIN IMMEDIATE`` transaction with the job's
+    progress row. No validation, no upsert look-up, no SQLAlchemy. Only ``executemany`` and ``COMMIT`` are
+    timed as the floor; deriving the rows (search keys, pinyin initials, JSON) is timed apart and reported
+    for information. This is the fastest the platform's own writes can go on this machine.
+    """
+    from zhiliang.kernel.migrate import upgrade
+
+    path = work / "floor.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536"):
+        conn.execute(f"PRAGMA {pragma}")
+    at = datetime.now().strftime("%Y-%m-%d %H:%M:%S.%f")
+    job = conn.execute("INSERT INTO import_job (kind, file_name, file_sha256, file_size, encoding, actor_label, "
+                       "status, rows_total, rows_done, created, updated, unchanged, rejected, warnings, "
+                       "started_at) VALUES ('enterprises', 'floor', '', 0, 'utf-8', 'cli', 'running', 0, 0, 0, "
+                       "0, 0, 0, 0, ?)", (at,)).lastrowid
+    spent = dict.fromkeys([*FLOOR_SQL, "job progress and commit"], 0.0)
+    derive = 0.0
+    done = 0
+    with csv_path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        while batch := list(itertools.islice(reader, batch_size)):
+            started = time.perf_counter()
+            rows = _floor_batch(batch, done + 1, at, job)
+            derived = time.perf_counter()
+            derive += derived - started
+            conn.execute("BEGIN IMMEDIATE")
+            for table, sql in FLOOR_SQL.items():
+                conn.executemany(sql, rows[table])
+                spent[table] += time.perf_counter() - derived
+                derived = time.perf_counter()
+            conn.execute("UPDATE import_job SET rows_done = rows_done + ?, created = created + ? WHERE id = ?",
+                         (len(batch), len(batch), job))
+            conn.execute("COMMIT")
+            spent["job progress and commit"] += time.perf_counter() - derived
+            done += len(batch)
+    assert conn.execute("SELECT count(*) FROM enterprise").fetchone()[0] == done == count_rows(csv_path)
+    conn.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    return {"seconds": sum(spent.values()), "derive_seconds": derive,
+            "by_table": {k: round(v, 2) for k, v in spent.items()}}
 
 
 def count_rows(csv_path: Path) -> int:
@@ -185,6 +279,7 @@ def write_search(report: dict[str, object], search: dict[str, object], out: Path
     report["search_p95_ms"] = max(v["p95_ms"] for s in report["search"].values()
                                   for v in s["by_query_length"].values())
     report["search_target"] = "p95 under 50 ms for the first page at 5,000,000 enterprises"
+    report["search_target_met"] = report["search_p95_ms"] < 50
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"written {out}")
 
@@ -229,15 +324,28 @@ def main() -> None:
     if not csv_path.exists():
         write_enterprise_csv(csv_path, args.rows, seed=1)
     base_s = sqlite3_import(csv_path, args.work)
+    floor = storage_floor(csv_path, args.work)
     url, _ = fresh("sqlite", args.work, args.pg_url, "import")
     ours_s, peak = zhiliang_import(csv_path, url, args.work)
+    ratio = base_s / ours_s
     report: dict[str, object] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version},
         "import_rows": args.rows, "import_seconds": round(ours_s, 2),
         "import_rows_per_s": round(args.rows / ours_s), "sqlite3_import_seconds": round(base_s, 2),
         "sqlite3_import_rows_per_s": round(args.rows / base_s),
-        "import_vs_sqlite3_import": round(base_s / ours_s, 4), "import_peak_mb": round(peak, 1),
+        "import_vs_sqlite3_import": round(ratio, 4), "import_peak_mb": round(peak, 1),
         "import_target": "at least 0.5x the sqlite3 .import rate; peak memory under 500 MB",
+        "import_target_met": ratio >= 0.5, "import_memory_target_met": peak < 500,
+        "storage_floor_seconds": round(floor["seconds"], 2),
+        "storage_floor_rows_per_s": round(args.rows / floor["seconds"]),
+        "storage_floor_vs_sqlite3_import": round(base_s / floor["seconds"], 4),
+        "import_vs_storage_floor": round(floor["seconds"] / ours_s, 4),
+        "storage_floor_seconds_by_table": floor["by_table"],
+        "storage_floor_derive_seconds": round(floor["derive_seconds"], 2),
+        "storage_floor": "the rows the importer must write (enterprise, its FTS5 row, one audit entry, one event; "
+                         "job progress per batch), derived from the same CSV without validation and written with "
+                         "sqlite3 executemany in the importer's 5,000-row transactions, same schema and pragmas; "
+                         "only executemany and COMMIT are timed (derive_seconds: search keys, initials, JSON)",
     }
     print(json.dumps(report, ensure_ascii=False, indent=2), flush=True)
     if args.import_only:
