@@ -6,7 +6,10 @@ One command (from the project root)::
     .venv/bin/python benchmarks/registry.py --rows 100000 --search-rows 200000 --no-pg   # a quick look
 
 Writes ``benchmarks/results/registry.json`` and prints a table. Baselines are measured in the same run:
-the sqlite3 command-line ``.import`` of the very same CSV into a bare table (no validation, no indexes).
+the sqlite3 command-line ``.import`` of the very same CSV into a bare table (no validation, no indexes), and the
+storage floor: the rows the importer is required to write (enterprise, search index, audit entry, event), derived
+without validation and written with plain sqlite3 ``executemany`` into the same schema, so the result says how
+much of the gap to ``.import`` is the platform's own writes and how much is the importer.
 Our import is the real one (``zhiliang import enterprises``) run as a separate process, so its wall time and
 peak RSS (from ``wait4``) are what a user sees: full validation, upsert by USCC, search index, audit entries
 and domain events included.
