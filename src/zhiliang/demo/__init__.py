@@ -88,11 +88,11 @@ def build(rt: Runtime, *, seed: int = 2026, scale: float = 1.0,
     picks = {"enterprise": tally.login_uscc, "cb": cb_rows[0]["cnca_number"], "lab": lab_rows[0]["cma_number"]}
     added["users"] = sum(_ensure_user(rt, login, picks) for login in LOGINS)
     _audit(rt, seed, scale, added)
-    echo(_summary(load.totals(rt), added))
     # Log the city's events now, so the ledger page and proofs work before the server's sequencer starts.
     logged = ledger.catch_up(rt.db, ledger.load_signer(rt.settings), rt.settings.ledger_origin, rt.clock,
                              limit=rt.settings.ledger_batch_size)
     echo(f"ledger 防篡改记录: {logged:,} events logged")
+    echo(_summary(load.totals(rt), added))
     return [(login.role, login.username, login.password) for login in LOGINS]
 
 

@@ -84,7 +84,7 @@ def _flip_signature_byte(note_text: str, position: int = 10) -> str:
 
 
 def test_vectors_path_resolves_to_the_shared_file():
-    assert VECTORS_PATH == Path("/work/shared/vectors/ledger_vectors.json")
+    assert VECTORS_PATH.parts[-3:] == ("shared", "vectors", "ledger_vectors.json") and VECTORS_PATH.is_file()
 
 
 # ---------------------------------------------------------------------------------------------------- published notes
