@@ -57,7 +57,7 @@ from zhiliang.kernel.events import emit_many  # noqa: E402
 from zhiliang.kernel.migrate import upgrade  # noqa: E402
 from zhiliang.ledger import domain, merkle, note, service  # noqa: E402
 from zhiliang.ledger.models import LedgerEntry, LedgerHash  # noqa: E402
-from zhiliang.ledger.store import SqlHashStore, append_entries  # noqa: E402
+from zhiliang.ledger.store import MemoryHashStore, SqlHashStore, append_entries  # noqa: E402
 
 ORIGIN = "bench.zhiliang.example/ledger"
 AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -71,6 +71,9 @@ NOTES = {
               "with one Ed25519 signed note) except the event-table read and leaf derivation; 'sequencer_*' is the "
               "real service.catch_up including those. pymerkle stores one row per leaf (entry, leaf hash) and no "
               "interior node. SQLite figures are the best of --repeats alternating runs.",
+    "layouts": "layout_*: the same leaves and hashes written with plain sqlite3 in three table layouts (see "
+               "layout_append); even the leanest layout that stores every node stays below pymerkle's SqliteTree, "
+               "which stores one row per leaf and no interior node.",
     "durability": "Our engine runs SQLite in WAL with synchronous=NORMAL; pymerkle's own settings are "
                   "journal_mode=delete, synchronous=FULL. The baseline is whichever pymerkle setting was faster.",
     "proofs": "p50/p95 are of the second pass over the same random challenges (caches warm); 'cold' is the first "
@@ -287,6 +290,51 @@ def pymerkle_append(path: Path, leaves: list[bytes], batch: int, our_pragmas: bo
             "journal_mode": mode, "synchronous": sync, "root": root.hex()}
 
 
+def layout_append(path: Path, leaves: list[bytes], salts: list[bytes], batch: int, layout: str) -> dict:
+    """The same leaves and stored hashes written with plain sqlite3 (WAL, synchronous=NORMAL) in three table
+    layouts, to show where the append time goes and what the fastest layout storing every node would reach:
+
+    * ``rows``: ours — ``ledger_entry`` (unique ``event_seq``) plus one ``ledger_hash`` row per stored hash;
+    * ``packed``: each leaf's stored hashes (about two) in a column of its entry row, unique ``event_seq`` kept;
+    * ``packed_no_index``: the same without the ``event_seq`` index (a proof by event would need another lookup).
+    """
+    fresh_sqlite(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536"):
+        conn.execute(f"PRAGMA {pragma}")
+    packed = layout != "rows"
+    conn.execute("CREATE TABLE entry (idx INTEGER PRIMARY KEY, event_seq BIGINT NOT NULL, data BLOB NOT NULL, "
+                 f"salt BLOB{', hashes BLOB NOT NULL' if packed else ''})")
+    if layout != "packed_no_index":
+        conn.execute("CREATE UNIQUE INDEX uq_entry_event_seq ON entry (event_seq)")
+    if not packed:
+        conn.execute("CREATE TABLE hash (idx INTEGER PRIMARY KEY, hash BLOB NOT NULL)")
+    memory = MemoryHashStore()  # the O(log n) reads per batch come from memory for every layout alike
+    start = time.perf_counter()
+    for at in range(0, len(leaves), batch):
+        chunk = leaves[at:at + batch]
+        new = merkle.append_hashes(at, [merkle.leaf_hash(x) for x in chunk], memory)
+        first = merkle.stored_hash_count(at)
+        memory.append_hashes(first, new)
+        conn.execute("BEGIN")
+        if packed:
+            rows, pos = [], 0
+            for k, data in enumerate(chunk):
+                count = ((at + k + 1) & -(at + k + 1)).bit_length()  # hashes stored when leaf at+k is appended
+                rows.append((at + k, at + k + 1, data, salts[at + k], b"".join(new[pos:pos + count])))
+                pos += count
+            conn.executemany("INSERT INTO entry VALUES (?, ?, ?, ?, ?)", rows)
+        else:
+            conn.executemany("INSERT INTO entry VALUES (?, ?, ?, ?)",
+                             [(at + k, at + k + 1, data, salts[at + k]) for k, data in enumerate(chunk)])
+            conn.executemany("INSERT INTO hash VALUES (?, ?)", [(first + k, h) for k, h in enumerate(new)])
+        conn.execute("COMMIT")
+    seconds = time.perf_counter() - start
+    conn.close()
+    return {"leaves": len(leaves), "seconds": round(seconds, 2), "leaves_per_s": round(len(leaves) / seconds),
+            "root": merkle.tree_hash(len(leaves), memory).hex()}
+
+
 # ---------------------------------------------------------------------------------------------------- proof trees
 
 
@@ -471,7 +519,10 @@ def print_table(report: dict) -> None:
                        ("sequencer_sqlite", "service.catch_up, SQLite"),
                        ("sequencer_postgresql", "service.catch_up, PostgreSQL"),
                        ("pymerkle_own_settings", "append, pymerkle SqliteTree (its settings)"),
-                       ("pymerkle_our_settings", "append, pymerkle SqliteTree (WAL, sync=NORMAL)")):
+                       ("pymerkle_our_settings", "append, pymerkle SqliteTree (WAL, sync=NORMAL)"),
+                       ("layout_rows", "layout experiment, plain sqlite3: ours (entry + hash rows)"),
+                       ("layout_packed", "layout experiment: hashes packed in the entry row"),
+                       ("layout_packed_no_index", "layout experiment: packed, no event_seq index")):
         if key in d["append"]:
             rows.append((f"{label} (leaves/s)", f"{d['append'][key]['leaves_per_s']:,}"))
     rows.append(("append ours / pymerkle", f"{report['append_vs_pymerkle']}"))
@@ -516,6 +567,9 @@ def main() -> None:
         "sqlite": lambda: ours_append(fresh_sqlite(args.work / "append.db"), leaves, salts, args.batch, signer),
         "pymerkle_own_settings": lambda: pymerkle_append(args.work / "pymerkle_own.db", leaves, args.batch, False),
         "pymerkle_our_settings": lambda: pymerkle_append(args.work / "pymerkle_our.db", leaves, args.batch, True),
+        **{f"layout_{name}": (lambda name=name: layout_append(args.work / f"layout_{name}.db", leaves, salts,
+                                                              args.batch, name))
+           for name in ("rows", "packed", "packed_no_index")},
     }
     append = best_of(runs, args.repeats)
     for key in runs:
