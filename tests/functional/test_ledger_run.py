@@ -3,6 +3,7 @@ or a fresh PostgreSQL schema), killed with SIGKILL mid-work, racing writers, and
 
 from __future__ import annotations
 
+import json
 import random
 import signal
 import socket
@@ -133,7 +134,9 @@ def test_mirror_follows_the_log_and_reports_a_rewrite(committed, tmp_path):
     engine, env = committed
     write_events(engine, 300)
     port = _free_port()
-    env = {**env, "ZHILIANG_LEDGER_INTERVAL_MS": "20"}
+    witness = note.Cosigner.generate("witness.example/auditor")
+    env = {**env, "ZHILIANG_LEDGER_INTERVAL_MS": "20",
+           "ZHILIANG_LEDGER_WITNESSES": json.dumps([witness.verifier().key_text()])}
     server = subprocess.Popen([*ZHILIANG, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
@@ -145,9 +148,13 @@ def test_mirror_follows_the_log_and_reports_a_rewrite(committed, tmp_path):
         assert first.returncode == 0 and "first run" in first.stdout, first.stdout + first.stderr
         write_events(engine, 700, start=300)
         _wait_for_size(engine, 1000)
-        second = zl(env, "ledger", "mirror", base, "--key", key, "--state", state)
+        second = zl(env, "ledger", "mirror", base, "--key", key, "--state", state, "--cosign-key", witness.key_text())
         assert second.returncode == 0 and "was 300" in second.stdout and "entries checked 700" in second.stdout, \
             second.stdout + second.stderr
+        assert "cosigned" in second.stdout  # acting as a witness: its cosignature is accepted and published
+        published = _get(base + "/checkpoint")
+        assert note.verify_cosignature(published, published.splitlines()[-1], witness.verifier()) > 0
+        assert "witness.example/auditor" in _get(base.removesuffix("/ledger") + "/ledger")
         with engine.begin() as c:  # the operator rewrites history: edits an event and rebuilds the log
             c.execute(text("UPDATE event SET payload = :p WHERE seq = (SELECT min(seq) FROM event)"),
                       {"p": '{"n": -1}'})
@@ -165,6 +172,13 @@ def test_mirror_follows_the_log_and_reports_a_rewrite(committed, tmp_path):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
+
+
+def _get(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.read().decode()
 
 
 def _wait_for_key(base: str) -> str:
