@@ -32,6 +32,8 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
     and the ledger key of the settings; tests pass their own (a rolled-back connection, a fixed clock). The schema
     must already be migrated. With ``ledger_in_process`` and a database of its own, the app runs the ledger's
     sequencer on a thread while it serves."""
+    from zhiliang.certificates import api as certs_api
+    from zhiliang.certificates import web as certs_web
     from zhiliang.ledger import service as ledger
     from zhiliang.ledger import web as ledger_web
     from zhiliang.registry import api as registry_api
@@ -71,7 +73,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
     app.add_middleware(BodyLimit, max_bytes=(settings.upload_max_mb << 20) + (1 << 20))
     app.mount("/static", StaticFiles(directory=str(files("zhiliang.web") / "static")), name="static")
     for router in (pages.router, portal.router, admin.router, ledger_web.router, registry_web.router,
-                   registry_api.router):
+                   registry_api.router, certs_web.router, certs_api.router, certs_api.well_known):
         app.include_router(router)
     return app
 
@@ -84,6 +86,7 @@ def asgi() -> FastAPI:
 def audited_tables() -> list:
     """Every feature's :class:`~zhiliang.ledger.domain.Projection`: the tables ``zhiliang ledger audit`` checks
     against their events. A feature with tables adds its projection here."""
+    from zhiliang.certificates import service as certificates
     from zhiliang.registry import service as registry
 
-    return [registry.ledger_projection()]
+    return [registry.ledger_projection(), certificates.ledger_projection()]

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     upload_max_mb: int = Field(512, ge=1, description="Largest accepted upload, in MB.")
     session_days: int = Field(7, ge=1, description="Days a console login lasts.")
     secure_cookies: bool = Field(False, description="Send cookies with the Secure flag (behind HTTPS).")
+    certs_max_suspension_months: int = Field(
+        6, ge=1, le=6, description="Longest suspension before a certificate must be restored or withdrawn (CNCA "
+                                   "practice: at most 6 months; a CB's own rules may set less).")
     ledger_origin: str = Field(
         "zhiliang.local/ledger",
         description="The log's name: the first line of every checkpoint and the name of its signing key "

@@ -159,6 +159,23 @@ def enterprise(session: Session, enterprise_id: int) -> Enterprise | None:
     return session.get(Enterprise, enterprise_id)
 
 
+def enterprise_by_uscc(session: Session, code: str) -> Enterprise | None:
+    """The enterprise with this USCC, written any way people write it (full-width, spaces, O/0…); None if none."""
+    return session.scalars(select(Enterprise).where(Enterprise.uscc == uscc.normalize(code))).first()
+
+
+def certification_body(session: Session, cb_id: int) -> CertificationBody | None:
+    return session.get(CertificationBody, cb_id)
+
+
+def certification_bodies(session: Session, ids: list[int] | None = None) -> list[CertificationBody]:
+    """CBs by id (all when ``ids`` is None), in id order."""
+    query = select(CertificationBody).order_by(CertificationBody.id)
+    if ids is not None:
+        query = query.where(CertificationBody.id.in_(ids))
+    return list(session.scalars(query))
+
+
 def former_names(session: Session, enterprise_id: int) -> list[str]:
     return list(session.scalars(select(EnterpriseFormerName.name).where(
         EnterpriseFormerName.enterprise_id == enterprise_id).order_by(EnterpriseFormerName.id)))

@@ -1,0 +1,60 @@
+"""Read-only certificate queries for pages and the API."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhiliang.certificates import domain, refdata
+from zhiliang.certificates.models import Certificate, CounterfeitSignal
+from zhiliang.kernel.errors import not_found
+from zhiliang.registry import queries as registry
+from zhiliang.registry import uscc
+
+
+def _summary(cert: Certificate, today: date) -> dict[str, Any]:
+    cert_type = refdata.cert_types().get(cert.type_code)
+    return {"id": cert.id, "number": cert.number, "type_code": cert.type_code,
+            "type_name_zh": cert_type.name_zh if cert_type else None,
+            "type_name_en": cert_type.name_en if cert_type else None,
+            "holder_name": cert.holder_name, "holder_uscc": cert.holder_uscc,
+            "expiry_date": cert.expiry_date.isoformat(),
+            "status": domain.effective_status(domain.Status(cert.status), cert.expiry_date, today).value}
+
+
+def certificate_out(session: Session, cert_id: int, today: date) -> dict[str, Any]:
+    cert = session.get(Certificate, cert_id)
+    if cert is None:
+        raise not_found("证书", "Certificate", cert_id)
+    return {**_summary(cert, today), "version": cert.version, "cb_id": cert.cb_id, "cb_ref": cert.cb_ref,
+            "issued_date": cert.issued_date.isoformat(), "first_issued_date": cert.first_issued_date.isoformat(),
+            "scope": cert.scope, "sites": cert.sites, "standards": cert.standards,
+            "status_reason": cert.status_reason}
+
+
+def by_holder(session: Session, text: str, today: date, limit: int = 20) -> list[dict[str, Any]]:
+    """Certificates of the holder with this USCC, or of holders whose registry name contains ``text`` (the
+    registry's name index: any two characters or more), most recent first."""
+    text = text.strip()
+    holder_ids: list[int]
+    code = uscc.normalize(text)
+    if len(code) == 18 and code.isascii() and code.isalnum():
+        found = registry.enterprise_by_uscc(session, text)
+        holder_ids = [found.id] if found else []
+    else:
+        page = registry.enterprises(session, registry.EnterpriseFilter(q=text), limit=50)
+        holder_ids = [e.id for e in page.rows]
+    if not holder_ids:
+        return []
+    query = (select(Certificate).where(Certificate.holder_id.in_(holder_ids))
+             .order_by(Certificate.issued_date.desc(), Certificate.id.desc()).limit(limit))
+    return [_summary(c, today) for c in session.scalars(query)]
+
+
+def signal_out(signal: CounterfeitSignal) -> dict[str, Any]:
+    return {"kind": signal.kind, "number_key": signal.number_key, "claimed": signal.claimed,
+            "certificate_id": signal.certificate_id, "count": signal.count,
+            "first_at": signal.first_at.isoformat(), "last_at": signal.last_at.isoformat()}

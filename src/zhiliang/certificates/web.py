@@ -1,0 +1,64 @@
+"""Certificate pages: public verification (phone first, with a QR code of its own URL) and the console's list of
+counterfeit signals."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+from urllib.parse import quote
+
+import segno
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from zhiliang.certificates import api, policy, queries, verification
+from zhiliang.kernel.errors import unauthenticated
+from zhiliang.kernel.http.context import resolve, runtime
+from zhiliang.kernel.http.render import render
+from zhiliang.kernel.policy import require
+
+router = APIRouter(include_in_schema=False)
+
+
+def qr_svg(url: str) -> str:
+    """An inline SVG QR code of ``url`` (segno, generated locally: no network)."""
+    return segno.make(url, error="m").svg_inline(scale=4, dark="#111", light="#fff")
+
+
+@router.get("/verify", name="certs.verify_form")
+def verify_form(request: Request, number: Annotated[str, Query(max_length=200)] = "",
+                holder: Annotated[str, Query(max_length=200)] = "") -> Response:
+    """Twin: ``GET /api/v1/certificates/verify``."""
+    if not number.strip():
+        return render(request, "certificates/verify.html", {"doc": None, "signed": None, "number": "",
+                                                             "holder": holder})
+    return _result(request, number, holder)
+
+
+@router.get("/verify/{number}", name="certs.verify_page")
+def verify_page(request: Request, number: str, holder: Annotated[str, Query(max_length=200)] = "") -> Response:
+    """The page a certificate's QR code points to. Twin: ``GET /api/v1/certificates/verify?number=…``."""
+    return _result(request, number[:200], holder)
+
+
+def _result(request: Request, number: str, holder: str) -> Response:
+    signed = api.signed_verification(request, number, holder or None)
+    doc = signed["document"]
+    own_url = str(request.base_url).rstrip("/") + "/verify/" + quote(doc["query"]["number_key"], safe="")
+    return render(request, "certificates/verify.html", {
+        "doc": doc, "signed": json.dumps(signed, ensure_ascii=False, indent=2), "number": number, "holder": holder,
+        "qr": qr_svg(own_url), "own_url": own_url, "local": verification.local_time,
+        "json_url": f"/api/v1/certificates/verify?number={quote(number)}" + (f"&holder={quote(holder)}"
+                                                                              if holder else "")})
+
+
+@router.get("/console/certificates/signals", name="certs.signals_page")
+def signals_page(request: Request, kind: str | None = None) -> Response:
+    """Twin: ``GET /api/v1/certificates/signals``."""
+    actor = resolve(request).actor
+    if actor.user_id is None:
+        raise unauthenticated()
+    require(policy.can_view_signals(actor))
+    with runtime(request).db.read() as session:
+        rows = [queries.signal_out(s) for s in verification.signals(session, kind, 200)]
+    return render(request, "certificates/signals.html", {"rows": rows, "kind": kind})
