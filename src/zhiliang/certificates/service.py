@@ -15,6 +15,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -54,14 +56,16 @@ def _log(session: Session, actor: Actor, at: datetime, cert: Certificate, type_:
 
 
 def touch_report(session: Session, cb_id: int, at: datetime, *, no_change_period: str | None = None) -> None:
-    """Record that CB ``cb_id`` reported now (every write it makes counts; so does "no change this month")."""
-    row = session.get(CbReport, cb_id, with_for_update=True)
-    if row is None:
-        row = CbReport(cb_id=cb_id, last_report_at=at)
-        session.add(row)
-    row.last_report_at = at
+    """Record that CB ``cb_id`` reported now (every write it makes counts; so does "no change this month").
+
+    One upsert statement, so two clients of the same CB reporting at once never collide on the first report."""
+    values: dict[str, Any] = {"cb_id": cb_id, "last_report_at": at}
     if no_change_period:
-        row.last_no_change_at, row.last_no_change_period = at, no_change_period
+        values |= {"last_no_change_at": at, "last_no_change_period": no_change_period}
+    insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(CbReport).values(**values)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[CbReport.cb_id], set_={k: v for k, v in values.items() if k != "cb_id"}))
 
 
 # ---------------------------------------------------------------------------------------------------- issue
