@@ -88,3 +88,50 @@ def test_ledger_page_on_a_phone_and_a_downloaded_proof_that_verifies(browser, ba
     page.get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", name="How to verify")).to_be_visible()
     context.close()
+
+
+def _a_certificate(live) -> tuple[str, str]:
+    """A certificate in the live city (issued here if the demo has none yet): its number and holder name."""
+    from sqlalchemy import select
+
+    from zhiliang.certificates import service as certs
+    from zhiliang.certificates.models import Certificate
+    from zhiliang.certificates.schemas import CertificateIn
+    from zhiliang.kernel.auth import Actor
+    from zhiliang.registry import queries
+
+    _, rt, _ = live
+    with rt.db.begin() as s:
+        cert = s.scalars(select(Certificate).where(Certificate.status == "valid")).first()
+        if cert is None:
+            cb = next(c for c in queries.certification_bodies(s) if "QMS" in c.approved_types)
+            holder = queries.enterprises(s, queries.EnterpriseFilter(status="active"), limit=1).rows[0]
+            cert = certs.issue(s, Actor(None, "cb", "e2e", cb.id), CertificateIn(
+                number="00124Q20001R0S", cb_ref="e2e-1", type_code="QMS", holder_uscc=holder.uscc,
+                holder_name=holder.name, scope="e2e", issued_date=rt.today(),
+                expiry_date=rt.today().replace(year=rt.today().year + 3)), rt.clock.now(), rt.today())
+        return cert.number, cert.holder_name
+
+
+def test_certificate_qr_page_on_a_phone_and_the_forged_number_page(browser, live, base_url):
+    number, holder = _a_certificate(live)
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True)
+    page = context.new_page()
+    page.goto(base_url + "/verify")
+    page.get_by_label("证书编号").fill(number)
+    page.get_by_role("button", name="查验").click()
+    verdict = page.get_by_test_id("verdict")
+    expect(verdict).to_have_attribute("data-verdict", "valid")
+    qr_url = page.locator(".qr code").inner_text().strip()
+    assert page.locator(".qr-code svg").count() == 1 and qr_url.endswith("/verify/" + number.upper())
+    page.goto(qr_url)  # what a phone opens after scanning the printed code
+    expect(page.get_by_test_id("verdict")).to_have_attribute("data-verdict", "valid")
+    expect(page.get_by_text(holder).first).to_be_visible()
+    width = page.evaluate("[window.innerWidth, document.documentElement.scrollWidth]")
+    assert width == [375, 375], f"layout is {width} px wide on a 375 px phone"
+    page.goto(base_url + "/verify/2099019999999999")
+    expect(page.get_by_test_id("verdict")).to_have_attribute("data-verdict", "unknown_number")
+    expect(page.get_by_text("可能是伪造的证书")).to_be_visible()
+    width = page.evaluate("[window.innerWidth, document.documentElement.scrollWidth]")
+    assert width == [375, 375], f"layout is {width} px wide on a 375 px phone"
+    context.close()
