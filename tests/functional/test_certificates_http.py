@@ -138,6 +138,8 @@ def test_holder_search(client, cb):
     by_code = client.get("/api/v1/certificates", params={"holder": cb["holder"]}).json()["items"]
     assert [i["number"] for i in by_name] == [NUMBER] == [i["number"] for i in by_code]
     assert client.get("/api/v1/certificates", params={"holder": "鑫源"}).json()["items"] == []
+    page = client.get("/verify", params={"holder_q": "恒达"})
+    assert 'data-testid="holder-results"' in page.text and f"/verify/{NUMBER}" in page.text
 
 
 def test_issue_date_validation_is_problem_json(client, cb):

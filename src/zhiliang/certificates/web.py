@@ -27,11 +27,18 @@ def qr_svg(url: str) -> str:
 
 @router.get("/verify", name="certs.verify_form")
 def verify_form(request: Request, number: Annotated[str, Query(max_length=200)] = "",
-                holder: Annotated[str, Query(max_length=200)] = "") -> Response:
-    """Twin: ``GET /api/v1/certificates/verify``."""
+                holder: Annotated[str, Query(max_length=200)] = "",
+                holder_q: Annotated[str, Query(max_length=200)] = "") -> Response:
+    """Twins: ``GET /api/v1/certificates/verify`` (by number), ``GET /api/v1/certificates?holder=`` (by holder)."""
     if not number.strip():
+        found = None
+        if holder_q.strip():
+            rt = runtime(request)
+            with rt.db.read() as session:
+                found = queries.by_holder(session, holder_q, rt.today(), 50)
         return render(request, "certificates/verify.html", {"doc": None, "signed": None, "number": "",
-                                                             "holder": holder})
+                                                             "holder": holder, "holder_q": holder_q,
+                                                             "found": found})
     return _result(request, number, holder)
 
 
