@@ -36,6 +36,8 @@ class Enterprise(Base):
     established_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))
     registered_capital: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    # Credit-risk class A–D (国市监信发〔2022〕6号) that random inspections stratify by; B until credit scoring sets it.
+    risk_class: Mapped[str] = mapped_column(String(1), default="B", server_default="B")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
