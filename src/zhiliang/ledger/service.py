@@ -226,6 +226,19 @@ def entry_for_event(session: Session, seq: int) -> LedgerEntry:
     return found
 
 
+def entry_for_event_or_none(session: Session, seq: int | None) -> LedgerEntry | None:
+    if seq is None:
+        return None
+    return session.scalars(select(LedgerEntry).where(LedgerEntry.event_seq == seq)).first()
+
+
+def first_checkpoint_covering(session: Session, index: int) -> LedgerCheckpoint | None:
+    """The first signed checkpoint whose tree includes leaf ``index`` (size > index): a value nobody could know
+    before that leaf was logged, which is what makes it usable as a seed fixed after a commitment."""
+    return session.scalars(select(LedgerCheckpoint).where(LedgerCheckpoint.size > index)
+                           .order_by(LedgerCheckpoint.size).limit(1)).first()
+
+
 def proof_bundle(session: Session, seq: int) -> note.ProofBundle:
     """A self-contained proof (C2SP tlog-proof form carrying the entry) that event ``seq`` is in the log,
     against the latest checkpoint. Raises 404 if the event is not logged yet. Cost: O(log n) stored hashes."""

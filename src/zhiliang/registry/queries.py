@@ -176,6 +176,45 @@ def certification_bodies(session: Session, ids: list[int] | None = None) -> list
     return list(session.scalars(query))
 
 
+def pool_query(session: Session, *, division: str | None, industry: str | None = None,
+               entity_type: str | None = None, status: str | None = "active") -> Iterator[tuple[int, str]]:
+    """(id, risk class) of every enterprise matching the filters, in id order, streamed: a random inspection's pool.
+
+    ``division`` and ``industry`` match by code prefix (a city covers its districts; a section its classes)."""
+    query = select(Enterprise.id, Enterprise.risk_class).order_by(Enterprise.id)
+    if division:
+        query = query.where(Enterprise.division_code.startswith(division_prefix(division)))
+    if industry:
+        query = query.where(Enterprise.industry_code.startswith(industry))
+    if entity_type:
+        query = query.where(Enterprise.entity_type == entity_type)
+    if status:
+        query = query.where(Enterprise.status == status)
+    for row in session.execute(query.execution_options(yield_per=20000)):
+        yield row[0], row[1]
+
+
+def divisions_of(session: Session, ids: list[int]) -> dict[int, str | None]:
+    """Division code of each enterprise id."""
+    out: dict[int, str | None] = {}
+    for at in range(0, len(ids), 5000):
+        chunk = ids[at:at + 5000]
+        query = select(Enterprise.id, Enterprise.division_code).where(Enterprise.id.in_(chunk))
+        out.update((row[0], row[1]) for row in session.execute(query))
+    return out
+
+
+def people(session: Session, *, kind: str, within: str | None = None) -> list[Person]:
+    """Active people of a kind (inspector, expert, auditor) whose jurisdiction lies within ``within`` or covers it
+    (a city inspector may inspect in a district plan), in id order."""
+    rows = session.scalars(select(Person).where(Person.kind == kind, Person.active.is_(True)).order_by(Person.id))
+    if within is None:
+        return list(rows)
+    inside = division_prefix(within)
+    return [p for p in rows if p.jurisdiction and (p.jurisdiction.startswith(inside)
+                                                    or within.startswith(division_prefix(p.jurisdiction)))]
+
+
 def former_names(session: Session, enterprise_id: int) -> list[str]:
     return list(session.scalars(select(EnterpriseFormerName.name).where(
         EnterpriseFormerName.enterprise_id == enterprise_id).order_by(EnterpriseFormerName.id)))

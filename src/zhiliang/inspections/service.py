@@ -1,0 +1,408 @@
+"""Random-inspection use cases (双随机、一公开, 国办发〔2015〕58号; joint plans 国发〔2019〕5号): plans, the three
+published steps of a verifiable draw (commit, seed, draw with inspector assignment), findings, approval and publication.
+
+The three steps (issue 5, point 3):
+
+1. **commit** — the pool is snapshotted from the registry by the plan's filters (ids with their risk classes), its
+   digest and the plan's parameters (ratios, minimum per stratum, team size, workload cap, departments, items,
+   filters, the inspector directory's digest) are hashed into a commitment, which is logged as an event
+   (``inspections.DrawCommitted``) before anyone can know the seed;
+2. **seed** — by default the root hash of the first signed ledger checkpoint that covers the commitment's event
+   (``seed_rule`` says so in the commitment itself), fixed only after the commitment;
+3. **draw** — ``domain.draw`` and ``assign.assign``: deterministic functions of the public record, which
+   :func:`public_record` returns and ``zhiliang inspections verify-draw`` re-runs.
+"""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from zhiliang.inspections import domain
+from zhiliang.inspections.assign import Inspector, Target, assign
+from zhiliang.inspections.models import (
+    InspectionFinding,
+    InspectionItem,
+    InspectionPlan,
+    InspectionPool,
+    InspectionTarget,
+    InspectorConflict,
+)
+from zhiliang.kernel import audit, events
+from zhiliang.kernel.auth import Actor
+from zhiliang.kernel.errors import conflict, forbidden, invalid, not_found
+from zhiliang.kernel.policy import covers
+from zhiliang.ledger import service as ledger
+from zhiliang.registry import queries as registry
+
+SEED_RULE = "root hash of the first signed checkpoint of ledger {origin} that includes the commitment event"
+FINDINGS = {
+    "NO_PROBLEM": ("未发现问题", "No problem found"),
+    "CORRECTED": ("发现问题已责令改正", "Problem found, correction ordered"),
+    "NONCONFORMING": ("不合格", "Nonconforming"),
+    "NOT_PUBLICISED": ("未按规定公示信息", "Information not publicised as required"),
+    "UNREACHABLE": ("通过登记的住所无法联系", "Cannot be reached at the registered address"),
+}
+"""Finding codes of a checked item, worst last (the target's outcome is its worst finding)."""
+
+
+def _regulator(actor: Actor, division: str | None = None) -> None:
+    if actor.role == "admin":
+        return
+    if actor.role != "regulator" or (division is not None and not covers(actor.jurisdiction, division)):
+        raise forbidden()
+
+
+def _plan(session: Session, code: str, *, lock: bool = False) -> InspectionPlan:
+    query = select(InspectionPlan).where(InspectionPlan.code == code)
+    plan = session.scalars(query.with_for_update() if lock else query).first()
+    if plan is None:
+        raise not_found("抽查计划", "Inspection plan", code)
+    return plan
+
+
+def _expect(plan: InspectionPlan, *statuses: str) -> None:
+    if plan.status not in statuses:
+        raise conflict("inspections.status", f"计划当前状态为 {plan.status},不能执行此步骤",
+                       f"The plan is {plan.status}; this step needs {' or '.join(statuses)}", "status")
+
+
+def _log(session: Session, actor: Actor, at: datetime, plan: InspectionPlan, type_: str, tag: str,
+         payload: dict[str, Any]) -> int:
+    audit.record(session, at=at, actor_id=actor.user_id, actor_label=actor.label, tag=tag,
+                 entity_type="inspection_plan", entity_id=plan.id, before=None, after=payload)
+    event = events.emit(session, type_, f"inspection_plan:{plan.id}", {"plan": plan.code, **payload}, at=at,
+                        actor=actor.label)
+    session.flush()
+    return event.seq
+
+
+# ---------------------------------------------------------------------------------------------------- items
+
+
+def create_item(session: Session, actor: Actor, at: datetime, *, code: str, name: str, legal_basis: str,
+                department: str, method: str, entity_types: list[str], skills: list[str]) -> InspectionItem:
+    """Add an entry to the public item list (抽查事项清单); regulators and admins. 409 for an existing code."""
+    _regulator(actor)
+    if session.scalar(select(InspectionItem.id).where(InspectionItem.code == code)):
+        raise conflict("inspections.item_exists", f"抽查事项编号已存在:{code}", f"Item code exists: {code}", "code")
+    if not legal_basis.strip():
+        raise invalid("inspections.legal_basis", "抽查事项须写明法律依据", "An item needs its legal basis",
+                      "legal_basis")
+    item = InspectionItem(code=code, name=name, legal_basis=legal_basis, department=department, method=method,
+                          entity_types=entity_types, skills=skills, created_at=at)
+    session.add(item)
+    session.flush()
+    audit.record(session, at=at, actor_id=actor.user_id, actor_label=actor.label, tag="inspections:item:create",
+                 entity_type="inspection_item", entity_id=item.id, before=None,
+                 after={"code": code, "name": name, "department": department})
+    events.emit(session, "inspections.ItemListed", f"inspection_item:{item.id}",
+                {"code": code, "name": name, "legal_basis": legal_basis, "department": department, "method": method,
+                 "entity_types": entity_types, "skills": skills}, at=at, actor=actor.label)
+    return item
+
+
+# ---------------------------------------------------------------------------------------------------- plans
+
+
+def create_plan(session: Session, actor: Actor, at: datetime, *, code: str, title: str, kind: str,
+                jurisdiction: str, departments: list[str], item_ids: list[int], filters: dict[str, Any],
+                ratios: dict[str, str], min_per_stratum: int = 0, per_target: int = 2, workload_cap: int = 50,
+                origin: str = "zhiliang.local/ledger") -> InspectionPlan:
+    """A draft plan within the actor's jurisdiction. Raises 403, 409 (code taken), 422 (no items, bad ratios)."""
+    _regulator(actor, jurisdiction)
+    if "\x00" in code or not code.strip():
+        raise invalid("inspections.code", "计划编号无效", "Invalid plan code", "code")
+    if session.scalar(select(InspectionPlan.id).where(InspectionPlan.code == code)):
+        raise conflict("inspections.plan_exists", f"计划编号已存在:{code}", f"Plan code exists: {code}", "code")
+    items = session.scalars(select(InspectionItem.id).where(InspectionItem.id.in_(item_ids))).all()
+    if not item_ids or len(set(items)) != len(set(item_ids)):
+        raise invalid("inspections.items", "请选择清单中的抽查事项", "Choose items from the item list", "item_ids")
+    for risk_class in domain.RISK_CLASSES:
+        try:
+            domain.quota(ratios.get(risk_class, "0"), 100, 0)
+        except (ValueError, ArithmeticError) as error:
+            raise invalid("inspections.ratio", f"{risk_class} 类抽查比例无效", f"Invalid ratio for class {risk_class}",
+                          "ratios") from error
+    plan = InspectionPlan(
+        code=code.strip(), title=title, kind=kind, jurisdiction=jurisdiction, departments=departments,
+        item_ids=sorted(set(item_ids)), filters=filters, ratios={c: str(ratios.get(c, "0")) for c in
+                                                                 domain.RISK_CLASSES},
+        min_per_stratum=min_per_stratum, per_target=per_target, workload_cap=workload_cap,
+        seed_rule=SEED_RULE.format(origin=origin), status="draft", created_by=actor.label, created_at=at)
+    session.add(plan)
+    session.flush()
+    audit.record(session, at=at, actor_id=actor.user_id, actor_label=actor.label, tag="inspections:plan:create",
+                 entity_type="inspection_plan", entity_id=plan.id, before=None, after={"code": plan.code})
+    return plan
+
+
+def _pool_rows(session: Session, plan: InspectionPlan) -> Iterator[tuple[int, str]]:
+    """(enterprise id, risk class) of every entity the plan's filters select, in id order."""
+    yield from registry.pool_query(session, division=plan.filters.get("division") or plan.jurisdiction,
+                          industry=plan.filters.get("industry"), entity_type=plan.filters.get("entity_type"),
+                          status=plan.filters.get("status", "active"))
+
+
+def preview(session: Session, code: str) -> dict[str, Any]:
+    """Pool size and quota per class as the plan stands (nothing is written)."""
+    plan = _plan(session, code)
+    sizes = dict.fromkeys(domain.RISK_CLASSES, 0)
+    for _, risk_class in _pool_rows(session, plan):
+        sizes[risk_class] += 1
+    quotas = {c: domain.quota(plan.ratios.get(c, "0"), n, plan.min_per_stratum) for c, n in sizes.items()}
+    return {"sizes": sizes, "quotas": quotas, "pool": sum(sizes.values()), "targets": sum(quotas.values())}
+
+
+def _inspector_snapshot(session: Session, plan: InspectionPlan) -> list[Inspector]:
+    conflicts: dict[int, set[int]] = {}
+    for person_id, enterprise_id in session.execute(select(InspectorConflict.person_id,
+                                                           InspectorConflict.enterprise_id)):
+        conflicts.setdefault(person_id, set()).add(enterprise_id)
+    departments = set(plan.departments)
+    out = []
+    for person in registry.people(session, kind="inspector", within=plan.jurisdiction):
+        if departments and person.department not in departments:
+            continue
+        out.append(Inspector(person.id, person.department or "", person.jurisdiction or "",
+                             frozenset(person.skills or ()), person.affiliation,
+                             frozenset(conflicts.get(person.id, ()))))
+    return out
+
+
+def commit(session: Session, actor: Actor, code: str, at: datetime) -> InspectionPlan:
+    """Step 1: snapshot the pool and the inspector directory, publish the commitment (an event the ledger logs).
+
+    Raises 403, 404, 409 unless the plan is a draft, 422 for an empty pool. Cost: one pass over the pool.
+    """
+    plan = _plan(session, code, lock=True)
+    _regulator(actor, plan.jurisdiction)
+    _expect(plan, "draft")
+    rows = list(_pool_rows(session, plan))
+    if not rows:
+        raise invalid("inspections.empty_pool", "筛选条件下没有检查对象", "No entity matches the plan's filters",
+                      "filters")
+    text = "".join(f"{i},{c}\n" for i, c in rows).encode()
+    session.add(InspectionPool(plan_id=plan.id, data=zlib.compress(text, 6)))
+    inspectors = _inspector_snapshot(session, plan)
+    params = {"ratios": plan.ratios, "min_per_stratum": plan.min_per_stratum, "per_target": plan.per_target,
+              "workload_cap": plan.workload_cap, "departments": sorted(plan.departments), "items": plan.item_ids,
+              "filters": plan.filters, "jurisdiction": plan.jurisdiction,
+              "inspectors_digest": domain.inspectors_digest(inspectors)}
+    plan.pool_digest = domain.pool_digest(rows)
+    plan.pool_size, plan.params = len(rows), params
+    plan.inspectors = [domain.inspector_record(i) for i in inspectors]
+    plan.commitment = domain.commitment(params, plan.pool_digest, plan.seed_rule)[1]
+    plan.status, plan.committed_at = "committed", at
+    plan.commitment_seq = _log(session, actor, at, plan, "inspections.DrawCommitted", "inspections:plan:commit",
+                               {"commitment": plan.commitment, "pool_digest": plan.pool_digest,
+                                "pool_size": plan.pool_size, "params": params, "seed_rule": plan.seed_rule})
+    return plan
+
+
+def fix_seed(session: Session, actor: Actor, code: str, at: datetime) -> InspectionPlan:
+    """Step 2: the seed is the root of the first signed checkpoint covering the commitment event.
+
+    Raises 409 while no such checkpoint exists yet (the sequencer logs within about a second; try again).
+    """
+    plan = _plan(session, code, lock=True)
+    _regulator(actor, plan.jurisdiction)
+    _expect(plan, "committed")
+    entry = ledger.entry_for_event_or_none(session, plan.commitment_seq)
+    checkpoint = ledger.first_checkpoint_covering(session, entry.idx) if entry else None
+    if checkpoint is None:
+        raise conflict("inspections.seed_pending", "承诺尚未被签名检查点覆盖,请稍后再试",
+                       "No signed checkpoint covers the commitment yet; try again in a moment", "seed")
+    plan.seed = bytes(checkpoint.root).hex()
+    plan.seed_source = {"ledger_index": entry.idx, "checkpoint_size": checkpoint.size,
+                        "root_hash": base64.b64encode(bytes(checkpoint.root)).decode(), "checkpoint": checkpoint.note}
+    plan.status = "seeded"
+    _log(session, actor, at, plan, "inspections.SeedFixed", "inspections:plan:seed",
+         {"seed": plan.seed, "checkpoint_size": checkpoint.size})
+    return plan
+
+
+def pool_members(session: Session, plan: InspectionPlan) -> list[tuple[int, str]]:
+    """The committed pool snapshot, (id, class) in id order."""
+    blob = session.get(InspectionPool, plan.id)
+    if blob is None:
+        return []
+    lines = zlib.decompress(blob.data).decode().splitlines()
+    return [(int(i), c) for i, c in (line.split(",") for line in lines)]
+
+
+def _targets(session: Session, plan: InspectionPlan, ids: list[int]) -> list[Target]:
+    skills: set[str] = set()
+    for item in session.scalars(select(InspectionItem).where(InspectionItem.id.in_(plan.item_ids))):
+        skills |= set(item.skills or ())
+    divisions = registry.divisions_of(session, ids)
+    last = _last_round(session, plan, ids)
+    return [Target(i, divisions.get(i) or plan.jurisdiction, None, frozenset(skills), frozenset(last.get(i, ())))
+            for i in ids]
+
+
+def _last_round(session: Session, plan: InspectionPlan, ids: list[int]) -> dict[int, list[int]]:
+    """Each entity's inspectors in the most recent earlier plan that drew it (回避: not the same team again)."""
+    out: dict[int, list[int]] = {}
+    for chunk in range(0, len(ids), 5000):
+        part = ids[chunk:chunk + 5000]
+        rows = session.execute(select(InspectionTarget.entity_id, InspectionTarget.inspectors)
+                               .where(InspectionTarget.entity_id.in_(part), InspectionTarget.plan_id != plan.id)
+                               .order_by(InspectionTarget.plan_id)).all()
+        for entity_id, inspectors in rows:  # later plans overwrite earlier ones
+            out[entity_id] = list(inspectors or ())
+    return out
+
+
+def run_draw(session: Session, actor: Actor, code: str, at: datetime, publish_by: date) -> InspectionPlan:
+    """Step 3: draw the targets and assign inspectors from the committed snapshot and the seed; store both.
+
+    Targets that cannot be staffed are kept with status ``unmet`` and their reasons, never dropped. Cost: one
+    SHA-256 per pool member plus the assignment (see ``domain.draw`` and ``assign.assign``).
+    """
+    plan = _plan(session, code, lock=True)
+    _regulator(actor, plan.jurisdiction)
+    _expect(plan, "seeded")
+    result = domain.draw(pool_members(session, plan), plan.ratios, bytes.fromhex(plan.seed), plan.code,
+                         plan.min_per_stratum)
+    targets = _targets(session, plan, result.targets())
+    inspectors = [domain._inspector(r) for r in plan.inspectors or []]
+    assignment = assign(targets, inspectors, per_target=plan.per_target, workload_cap=plan.workload_cap,
+                        departments=tuple(sorted(plan.departments)) if len(plan.departments) > 1 else (),
+                        seed=bytes.fromhex(plan.seed), plan_id=plan.code)
+    classes = {i: c for c, ids in result.selected.items() for i in ids}
+    rows = [{"plan_id": plan.id, "entity_id": t.entity_id, "risk_class": classes[t.entity_id], "rank": n,
+             "division_code": t.division_code, "inspectors": list(assignment.by_target.get(t.entity_id, ())),
+             "status": "assigned" if assignment.by_target.get(t.entity_id) else "unmet"}
+            for n, t in enumerate(targets)]
+    if rows:
+        session.execute(InspectionTarget.__table__.insert(), rows)
+    plan.result = {"quotas": result.quotas, "sizes": result.sizes, "selected": result.as_record()["selected"]}
+    plan.unmet = domain.assignment_record(assignment)["unmet"]
+    plan.status, plan.drawn_at, plan.publish_by = "drawn", at, publish_by
+    _log(session, actor, at, plan, "inspections.TargetsDrawn", "inspections:plan:draw",
+         {"targets": len(rows), "quotas": result.quotas, "unmet": len(assignment.unmet)})
+    return plan
+
+
+def public_record(session: Session, code: str) -> dict[str, Any]:
+    """Everything needed to re-run the draw (``domain.verify_draw``'s keys) plus the seed's signed checkpoint."""
+    plan = _plan(session, code)
+    if plan.status in ("draft",):
+        raise conflict("inspections.not_committed", "计划尚未提交承诺", "The plan has no commitment yet", "status")
+    record: dict[str, Any] = {
+        "plan_id": plan.code, "plan_params": plan.params, "seed_rule": plan.seed_rule,
+        "pool": [[i, c] for i, c in pool_members(session, plan)], "pool_digest": plan.pool_digest,
+        "commitment": plan.commitment, "commitment_event_seq": plan.commitment_seq, "status": plan.status}
+    if plan.seed:
+        record["seed"], record["seed_source"] = plan.seed, plan.seed_source
+    if plan.result is not None:
+        record["result"] = plan.result
+        rows = session.execute(select(InspectionTarget.entity_id, InspectionTarget.inspectors)
+                               .where(InspectionTarget.plan_id == plan.id).order_by(InspectionTarget.rank)).all()
+        ids = [r.entity_id for r in rows]
+        record["inspectors"] = plan.inspectors
+        record["targets"] = [domain.target_record(t) for t in _targets(session, plan, ids)]
+        record["assignment"] = {"by_target": {str(r.entity_id): list(r.inspectors) for r in rows if r.inspectors},
+                                "unmet": plan.unmet or {}}
+    return record
+
+
+# ---------------------------------------------------------------------------------------------------- results
+
+
+def record_finding(session: Session, actor: Actor, target_id: int, item_id: int, code: str, note: str | None,
+                   at: datetime) -> InspectionFinding:
+    """Record the finding of one item for a drawn target (regulators in the plan's jurisdiction).
+
+    Raises 404, 403, 409 once the target is approved, 422 for an unknown finding code or an item not in the plan.
+    """
+    target = session.get(InspectionTarget, target_id, with_for_update=True)
+    if target is None:
+        raise not_found("检查对象", "Inspection target", target_id)
+    plan = session.get(InspectionPlan, target.plan_id)
+    _regulator(actor, plan.jurisdiction)
+    if target.status in ("approved", "published"):
+        raise conflict("inspections.locked", "结果已审核,不能修改", "The result is approved; it cannot change",
+                       "status")
+    if code not in FINDINGS:
+        raise invalid("inspections.finding", f"未知的检查结果代码:{code}", f"Unknown finding code: {code}",
+                      "code")
+    if item_id not in plan.item_ids:
+        raise invalid("inspections.item", "该事项不在本计划中", "This item is not part of the plan", "item_id")
+    finding = session.scalars(select(InspectionFinding).where(InspectionFinding.target_id == target_id,
+                                                              InspectionFinding.item_id == item_id)).first()
+    if finding is None:
+        finding = InspectionFinding(target_id=target_id, item_id=item_id, code=code, note=note,
+                                    recorded_by=actor.label, recorded_at=at)
+        session.add(finding)
+    finding.code, finding.note, finding.recorded_by, finding.recorded_at = code, note, actor.label, at
+    target.status = "recorded"
+    order = list(FINDINGS)
+    codes = [f.code for f in session.scalars(select(InspectionFinding).where(
+        InspectionFinding.target_id == target_id))] + [code]
+    target.outcome = max(codes, key=order.index)
+    session.flush()
+    audit.record(session, at=at, actor_id=actor.user_id, actor_label=actor.label, tag="inspections:finding:record",
+                 entity_type="inspection_target", entity_id=target.id, before=None,
+                 after={"item_id": item_id, "code": code})
+    return finding
+
+
+def approve(session: Session, actor: Actor, target_id: int, at: datetime) -> InspectionTarget:
+    """Approve a recorded result (another regulator than the one who recorded it, as 审核 requires)."""
+    target = session.get(InspectionTarget, target_id, with_for_update=True)
+    if target is None:
+        raise not_found("检查对象", "Inspection target", target_id)
+    plan = session.get(InspectionPlan, target.plan_id)
+    _regulator(actor, plan.jurisdiction)
+    if target.status != "recorded":
+        raise conflict("inspections.not_recorded", "只有已录入结果的对象可以审核",
+                       "Only a recorded result can be approved", "status")
+    recorders = set(session.scalars(select(InspectionFinding.recorded_by).where(
+        InspectionFinding.target_id == target_id)))
+    if actor.label in recorders:
+        raise conflict("inspections.four_eyes", "录入人不能审核自己录入的结果",
+                       "Whoever recorded a result cannot approve it", "status")
+    target.status, target.approved_by, target.approved_at = "approved", actor.label, at
+    audit.record(session, at=at, actor_id=actor.user_id, actor_label=actor.label, tag="inspections:target:approve",
+                 entity_type="inspection_target", entity_id=target.id, before=None, after={"outcome": target.outcome})
+    return target
+
+
+def publish(session: Session, actor: Actor, code: str, at: datetime) -> int:
+    """Publish every approved result of the plan (一公开); each becomes an event on the enterprise for credit.
+    Returns how many were published."""
+    plan = _plan(session, code, lock=True)
+    _regulator(actor, plan.jurisdiction)
+    _expect(plan, "drawn", "published")
+    targets = session.scalars(select(InspectionTarget).where(InspectionTarget.plan_id == plan.id,
+                                                             InspectionTarget.status == "approved")).all()
+    for target in targets:
+        target.status, target.published_at = "published", at
+        findings = [{"item_id": f.item_id, "code": f.code} for f in session.scalars(
+            select(InspectionFinding).where(InspectionFinding.target_id == target.id))]
+        events.emit(session, "inspections.ResultPublished", f"enterprise:{target.entity_id}",
+                    {"plan": plan.code, "target_id": target.id, "outcome": target.outcome, "findings": findings},
+                    at=at, actor=actor.label)
+    remaining = session.scalar(select(func.count()).select_from(InspectionTarget).where(
+        InspectionTarget.plan_id == plan.id, InspectionTarget.status.not_in(("published", "unmet"))))
+    if not remaining:
+        plan.status, plan.published_at = "published", at
+    audit.record(session, at=at, actor_id=actor.user_id, actor_label=actor.label, tag="inspections:plan:publish",
+                 entity_type="inspection_plan", entity_id=plan.id, before=None, after={"published": len(targets)})
+    return len(targets)
+
+
+def overdue(session: Session, today: date) -> list[InspectionPlan]:
+    """Plans whose publication deadline (working days after the draw) has passed with results unpublished."""
+    return list(session.scalars(select(InspectionPlan).where(
+        InspectionPlan.status == "drawn", InspectionPlan.publish_by < today).order_by(InspectionPlan.publish_by)))
+
+
