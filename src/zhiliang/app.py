@@ -34,6 +34,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
     sequencer on a thread while it serves."""
     from zhiliang.certificates import api as certs_api
     from zhiliang.certificates import web as certs_web
+    from zhiliang.inspections import web as inspections_web
     from zhiliang.ledger import service as ledger
     from zhiliang.ledger import web as ledger_web
     from zhiliang.registry import api as registry_api
@@ -73,7 +74,8 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
     app.add_middleware(BodyLimit, max_bytes=(settings.upload_max_mb << 20) + (1 << 20))
     app.mount("/static", StaticFiles(directory=str(files("zhiliang.web") / "static")), name="static")
     for router in (pages.router, portal.router, admin.router, ledger_web.router, registry_web.router,
-                   registry_api.router, certs_web.router, certs_api.router, certs_api.well_known):
+                   registry_api.router, certs_web.router, certs_api.router, certs_api.well_known,
+                   inspections_web.router):
         app.include_router(router)
     return app
 

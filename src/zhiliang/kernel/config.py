@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     certs_max_suspension_months: int = Field(
         6, ge=1, le=6, description="Longest suspension before a certificate must be restored or withdrawn (CNCA "
                                    "practice: at most 6 months; a CB's own rules may set less).")
+    inspections_publish_workdays: int = Field(
+        20, ge=1, le=250, description="Working days after a draw within which inspection results must be published "
+                                      "(一公开); later plans are listed as overdue.")
     ledger_origin: str = Field(
         "zhiliang.local/ledger",
         description="The log's name: the first line of every checkpoint and the name of its signing key "

@@ -1,0 +1,233 @@
+"""Random inspections over HTTP: public pages and JSON for the item list, plans, draws and results; the regulator's
+workflow (create, commit, seed, draw, record, approve, publish) as JSON endpoints and a console page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from zhiliang.inspections import service
+from zhiliang.inspections.models import InspectionFinding, InspectionItem, InspectionPlan, InspectionTarget
+from zhiliang.kernel.errors import unauthenticated
+from zhiliang.kernel.http.context import Id, resolve, runtime
+from zhiliang.kernel.http.render import render
+
+router = APIRouter(tags=["inspections 双随机"])
+
+
+class PlanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=40)
+    title: str = Field(min_length=1, max_length=200)
+    kind: str = Field("annual", pattern="^(annual|ad_hoc)$")
+    jurisdiction: str = Field(pattern=r"^\d{6}$")
+    departments: list[str] = Field(min_length=1, max_length=10)
+    item_ids: list[int] = Field(min_length=1, max_length=100)
+    filters: dict[str, str] = Field(default_factory=dict)
+    ratios: dict[str, str]
+    min_per_stratum: int = Field(0, ge=0, le=1000)
+    per_target: int = Field(2, ge=2, le=10)
+    workload_cap: int = Field(50, ge=1, le=100000)
+
+
+class FindingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    item_id: int
+    code: str
+    note: str | None = Field(None, max_length=2000)
+
+
+def _plan_out(plan: InspectionPlan) -> dict[str, Any]:
+    return {"code": plan.code, "title": plan.title, "kind": plan.kind, "jurisdiction": plan.jurisdiction,
+            "departments": plan.departments, "status": plan.status, "ratios": plan.ratios,
+            "pool_size": plan.pool_size, "pool_digest": plan.pool_digest, "commitment": plan.commitment,
+            "committed_at": plan.committed_at, "seed": plan.seed, "seed_source": plan.seed_source,
+            "result": {k: v for k, v in (plan.result or {}).items() if k != "selected"} or None,
+            "unmet": plan.unmet, "publish_by": plan.publish_by, "published_at": plan.published_at}
+
+
+def _targets(session, plan: InspectionPlan, public: bool) -> list[dict[str, Any]]:  # noqa: ANN001
+    from zhiliang.registry import queries as registry
+
+    query = select(InspectionTarget).where(InspectionTarget.plan_id == plan.id).order_by(InspectionTarget.rank)
+    if public:
+        query = query.where(InspectionTarget.status == "published")
+    rows = session.scalars(query.limit(2000)).all()
+    names = {e.id: e.name for e in (registry.enterprise(session, r.entity_id) for r in rows) if e}
+    return [{"id": r.id, "entity_id": r.entity_id, "name": names.get(r.entity_id), "risk_class": r.risk_class,
+             "status": r.status, "outcome": r.outcome, "outcome_zh": service.FINDINGS.get(r.outcome, ("", ""))[0],
+             "outcome_en": service.FINDINGS.get(r.outcome, ("", ""))[1], "inspectors": r.inspectors}
+            for r in rows]
+
+
+def _staff(request: Request) -> Any:
+    actor = resolve(request).actor
+    if actor.user_id is None:
+        raise unauthenticated()
+    return actor
+
+
+# ---------------------------------------------------------------------------------------------------- public
+
+
+@router.get("/api/v1/inspections/items", name="inspections.api_items")
+def items(request: Request) -> dict[str, Any]:
+    """The published inspection item list (抽查事项清单)."""
+    with runtime(request).db.read() as session:
+        rows = session.scalars(select(InspectionItem).order_by(InspectionItem.code)).all()
+        return {"items": [{"id": i.id, "code": i.code, "name": i.name, "legal_basis": i.legal_basis,
+                           "department": i.department, "method": i.method, "entity_types": i.entity_types}
+                          for i in rows]}
+
+
+@router.get("/api/v1/inspections/plans", name="inspections.api_plans")
+def plans(request: Request) -> dict[str, Any]:
+    """Committed plans, newest first (drafts are internal)."""
+    with runtime(request).db.read() as session:
+        rows = session.scalars(select(InspectionPlan).where(InspectionPlan.status != "draft")
+                               .order_by(InspectionPlan.id.desc()).limit(200)).all()
+        return {"items": [_plan_out(p) for p in rows]}
+
+
+@router.get("/api/v1/inspections/plans/{code}", name="inspections.api_plan")
+def plan(request: Request, code: str) -> dict[str, Any]:
+    """A plan's commitment, seed and result, and its published results."""
+    with runtime(request).db.read() as session:
+        found = service._plan(session, code)
+        return {**_plan_out(found), "targets": _targets(session, found, public=True)}
+
+
+@router.get("/api/v1/inspections/plans/{code}/record", name="inspections.api_record")
+def record(request: Request, code: str) -> dict[str, Any]:
+    """The public record of the draw: re-run it with ``zhiliang inspections verify-draw``."""
+    with runtime(request).db.read() as session:
+        return service.public_record(session, code)
+
+
+@router.get("/inspections", name="inspections.page", include_in_schema=False)
+def page(request: Request) -> Response:
+    """Twins: ``/api/v1/inspections/plans`` and ``/api/v1/inspections/items``."""
+    return render(request, "inspections/index.html", {"plans": plans(request)["items"],
+                                                      "items": items(request)["items"]})
+
+
+@router.get("/inspections/plans/{code}", name="inspections.plan_page", include_in_schema=False)
+def plan_page(request: Request, code: str) -> Response:
+    """Twin: ``/api/v1/inspections/plans/{code}``."""
+    return render(request, "inspections/plan.html", {"p": plan(request, code)})
+
+
+# ---------------------------------------------------------------------------------------------------- workflow
+
+
+def _write(request: Request, work: Any) -> Any:
+    rt, actor = runtime(request), _staff(request)
+    with rt.db.begin() as session:
+        return work(session, actor, rt)
+
+
+@router.post("/api/v1/inspections/plans", name="inspections.api_create", status_code=201)
+async def create(request: Request, body: PlanIn) -> dict[str, Any]:
+    def work(session, actor, rt):  # noqa: ANN001, ANN202
+        made = service.create_plan(session, actor, rt.clock.now(), origin=rt.settings.ledger_origin,
+                                   **body.model_dump())
+        return _plan_out(made)
+
+    return await run_in_threadpool(_write, request, work)
+
+
+def _step(request: Request, code: str, step: str) -> dict[str, Any]:
+    def work(session, actor, rt):  # noqa: ANN001, ANN202
+        now = rt.clock.now()
+        if step == "commit":
+            done = service.commit(session, actor, code, now)
+        elif step == "seed":
+            done = service.fix_seed(session, actor, code, now)
+        elif step == "draw":
+            deadline = rt.calendar.add_workdays(rt.today(), rt.settings.inspections_publish_workdays)
+            done = service.run_draw(session, actor, code, now, deadline)
+        else:
+            service.publish(session, actor, code, now)
+            done = service._plan(session, code)
+        return _plan_out(done)
+
+    return _write(request, work)
+
+
+@router.post("/api/v1/inspections/plans/{code}/{step}", name="inspections.api_step")
+async def step(request: Request, code: str, step: str) -> dict[str, Any]:
+    """Run a step: ``commit``, ``seed``, ``draw`` or ``publish`` (in that order)."""
+    if step not in ("commit", "seed", "draw", "publish"):
+        from zhiliang.kernel.errors import not_found
+
+        raise not_found("步骤", "Step", step)
+    return await run_in_threadpool(_step, request, code, step)
+
+
+@router.post("/api/v1/inspections/targets/{target_id}/findings", name="inspections.api_finding")
+async def finding(request: Request, target_id: Id, body: FindingIn) -> dict[str, Any]:
+    def work(session, actor, rt):  # noqa: ANN001, ANN202
+        row = service.record_finding(session, actor, target_id, body.item_id, body.code, body.note, rt.clock.now())
+        return {"target_id": target_id, "item_id": row.item_id, "code": row.code}
+
+    return await run_in_threadpool(_write, request, work)
+
+
+@router.post("/api/v1/inspections/targets/{target_id}/approve", name="inspections.api_approve")
+async def approve(request: Request, target_id: Id) -> dict[str, Any]:
+    def work(session, actor, rt):  # noqa: ANN001, ANN202
+        target = service.approve(session, actor, target_id, rt.clock.now())
+        return {"target_id": target.id, "status": target.status}
+
+    return await run_in_threadpool(_write, request, work)
+
+
+@router.get("/console/inspections/{code}", name="inspections.console", include_in_schema=False)
+def console(request: Request, code: str) -> Response:
+    """The plan's workflow for regulators: the next step's button, the targets, findings to record."""
+    _staff(request)
+    rt = runtime(request)
+    with rt.db.read() as session:
+        found = service._plan(session, code)
+        targets = _targets(session, found, public=False)
+        plan_items = session.scalars(select(InspectionItem).where(InspectionItem.id.in_(found.item_ids))).all()
+        recorded = {(f.target_id, f.item_id): f.code for f in session.scalars(select(InspectionFinding).join(
+            InspectionTarget, InspectionTarget.id == InspectionFinding.target_id).where(
+            InspectionTarget.plan_id == found.id))}
+        overdue = found.status == "drawn" and found.publish_by is not None and found.publish_by < rt.today()
+        out = _plan_out(found)
+    return render(request, "inspections/console.html", {"p": out, "targets": targets, "items": plan_items,
+                                                        "recorded": recorded, "findings": service.FINDINGS,
+                                                        "overdue": overdue})
+
+
+@router.post("/console/inspections/{code}/step", name="inspections.console_step", include_in_schema=False)
+async def console_step(request: Request, code: str, step: Annotated[str, Form()]) -> Response:
+    if step not in ("commit", "seed", "draw", "publish"):
+        from zhiliang.kernel.errors import not_found
+
+        raise not_found("步骤", "Step", step)
+    await run_in_threadpool(_step, request, code, step)
+    return RedirectResponse(f"/console/inspections/{code}", status_code=303)
+
+
+@router.post("/console/inspections/targets/{target_id}", name="inspections.console_target",
+             include_in_schema=False)
+async def console_target(request: Request, target_id: Id, code: Annotated[str, Form()],
+                         action: Annotated[str, Form()], item_id: Annotated[int | None, Form()] = None,
+                         finding_code: Annotated[str | None, Form()] = None) -> Response:
+    def work(session, actor, rt):  # noqa: ANN001, ANN202
+        if action == "approve":
+            service.approve(session, actor, target_id, rt.clock.now())
+        else:
+            service.record_finding(session, actor, target_id, item_id or 0, finding_code or "", None, rt.clock.now())
+
+    await run_in_threadpool(_write, request, work)
+    return RedirectResponse(f"/console/inspections/{code}", status_code=303)

@@ -1,0 +1,91 @@
+"""A random-inspection plan over HTTP as regulators run it and the public checks it: create, commit, seed, draw,
+findings, approval, publication; the public record re-runs to a match with ``zhiliang inspections verify-draw``,
+and a tampered record is a mismatch."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from support import PASSWORD, zl
+
+from zhiliang import accounts
+from zhiliang.inspections import service
+from zhiliang.kernel.auth import Actor
+from zhiliang.ledger import service as ledger
+from zhiliang.registry import directory, uscc
+from zhiliang.registry.domain import EnterpriseRecord
+from zhiliang.registry.service import upsert_enterprises
+
+
+def _city(rt):
+    rng = random.Random(6)
+    records = [EnterpriseRecord(uscc=uscc.random_uscc(rng, "500106"), uscc_warning=None, name=f"沙坪坝区第{i}商行",
+                                entity_type="enterprise", legal_rep=None, address=None, division_code="500106",
+                                industry_code=None, registration_authority=None, established_date=None,
+                                status="active", registered_capital=None, former_names=()) for i in range(40)]
+    with rt.db.begin() as s:
+        upsert_enterprises(s, records, Actor.system(), rt.clock.now(), "test")
+        item = service.create_item(s, Actor.system(), rt.clock.now(), code="SPB-01", name="营业执照公示检查",
+                                   legal_basis="《企业信息公示暂行条例》第十四条", department="市场监管局",
+                                   method="书面检查", entity_types=["enterprise"], skills=["登记"])
+        for k in range(6):
+            directory.register_person(s, Actor.system(), rt.clock.now(), kind="inspector", name=f"检查员{k}",
+                                      enforcement_cert_no=f"50010600{k:04d}", department="市场监管局",
+                                      jurisdiction="500106", skills=["登记"])
+        s.flush()
+        return item.id
+
+
+def test_plan_workflow_public_pages_and_verify_draw(client, rt, tmp_path):
+    item_id = _city(rt)
+    for name in ("reg-a", "reg-b"):
+        accounts.create_user(rt, username=name, display_name=name, role="regulator", password=PASSWORD,
+                             jurisdiction="500106", department="市场监管局")
+    a = {"Authorization": f"Bearer {accounts.issue_token(rt, 'reg-a', 'test')}"}
+    b = {"Authorization": f"Bearer {accounts.issue_token(rt, 'reg-b', 'test')}"}
+    plan = {"code": "2026-SPB-07", "title": "2026年度营业执照公示抽查", "jurisdiction": "500106",
+            "departments": ["市场监管局"], "item_ids": [item_id], "ratios": {"A": "0.1", "B": "0.1", "C": "0.3",
+                                                                             "D": "0.5"}, "workload_cap": 4}
+    assert client.post("/api/v1/inspections/plans", json=plan).status_code in (401, 403)
+    assert client.post("/api/v1/inspections/plans", json=plan, headers=a).status_code == 201
+    assert client.post("/api/v1/inspections/plans/2026-SPB-07/commit", headers=a).json()["status"] == "committed"
+    pending = client.post("/api/v1/inspections/plans/2026-SPB-07/seed", headers=a)
+    assert pending.status_code == 409 and pending.json()["zh"]
+    ledger.catch_up(rt.db, client.app.state.ledger_signer, rt.settings.ledger_origin, rt.clock)
+    assert client.post("/api/v1/inspections/plans/2026-SPB-07/seed", headers=a).json()["status"] == "seeded"
+    drawn = client.post("/api/v1/inspections/plans/2026-SPB-07/draw", headers=a).json()
+    assert drawn["status"] == "drawn" and drawn["result"]["quotas"]["B"] == 4
+
+    record = client.get("/api/v1/inspections/plans/2026-SPB-07/record").json()
+    saved = tmp_path / "record.json"
+    saved.write_text(json.dumps(record), encoding="utf-8")
+    key = client.get("/ledger/key").text.strip()
+    env = {"PATH": "/usr/bin:/bin", "ZHILIANG_DATA_DIR": str(tmp_path / "none")}
+    ok = zl(env, "inspections", "verify-draw", "2026-SPB-07", "--file", str(saved), "--key", key)
+    assert ok.returncode == 0 and "match / 一致" in ok.stdout, ok.stdout + ok.stderr
+    record["result"]["selected"]["B"][0], record["result"]["selected"]["B"][1] = \
+        record["result"]["selected"]["B"][1], record["result"]["selected"]["B"][0]
+    saved.write_text(json.dumps(record), encoding="utf-8")
+    bad = zl(env, "inspections", "verify-draw", "2026-SPB-07", "--file", str(saved), "--key", key)
+    assert bad.returncode == 2 and "MISMATCH" in bad.stdout
+
+    page = client.get("/inspections/plans/2026-SPB-07")
+    assert drawn["commitment"] in page.text and drawn["seed"] in page.text
+    target = client.get("/api/v1/inspections/plans/2026-SPB-07").json()
+    assert target["targets"] == []  # nothing published yet
+    from sqlalchemy import select
+
+    from zhiliang.inspections.models import InspectionTarget
+
+    with rt.db.read() as s:
+        target_id = s.scalars(select(InspectionTarget.id).where(InspectionTarget.status == "assigned")).first()
+    assert client.post(f"/api/v1/inspections/targets/{target_id}/findings",
+                       json={"item_id": item_id, "code": "CORRECTED", "note": "已责令改正"}, headers=a).status_code == 200
+    assert client.post(f"/api/v1/inspections/targets/{target_id}/approve", headers=a).status_code == 409
+    assert client.post(f"/api/v1/inspections/targets/{target_id}/approve", headers=b).json()["status"] == "approved"
+    client.post("/api/v1/inspections/plans/2026-SPB-07/publish", headers=b)
+    published = client.get("/api/v1/inspections/plans/2026-SPB-07").json()["targets"]
+    assert [t["outcome"] for t in published] == ["CORRECTED"]
+    assert "发现问题已责令改正" in client.get("/inspections/plans/2026-SPB-07").text
+    assert "2026-SPB-07" in client.get("/inspections").text
