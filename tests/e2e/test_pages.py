@@ -135,3 +135,48 @@ def test_certificate_qr_page_on_a_phone_and_the_forged_number_page(browser, live
     width = page.evaluate("[window.innerWidth, document.documentElement.scrollWidth]")
     assert width == [375, 375], f"layout is {width} px wide on a 375 px phone"
     context.close()
+
+
+def test_inspection_plan_workflow_and_public_verification_of_the_draw(page, live, base_url):
+    import time as _time
+
+    from zhiliang.inspections import service as inspections
+    from zhiliang.kernel.auth import Actor
+    from zhiliang.ledger import service as ledger
+
+    _, rt, _ = live
+    city = Actor(None, "regulator", "e2e-setup", None, "500000", "质量发展局")
+    code = f"E2E-{int(_time.time())}"
+    with rt.db.begin() as s:
+        item = inspections.create_item(s, city, rt.clock.now(), code=code, name="营业执照公示检查",
+                                       legal_basis="《企业信息公示暂行条例》第十四条", department="质量发展局",
+                                       method="书面检查", entity_types=["enterprise"], skills=[])
+        inspections.create_plan(s, city, rt.clock.now(), code=code, title="端到端测试抽查计划", kind="ad_hoc",
+                                jurisdiction="500000", departments=[], item_ids=[item.id], filters={},
+                                ratios={"A": "0.05", "B": "0.05", "C": "0.05", "D": "0.05"}, workload_cap=20,
+                                origin=rt.settings.ledger_origin)
+    page.goto(base_url + "/login")
+    page.get_by_label("用户名").fill("demo-city")
+    page.get_by_label("密码").fill("demo-city-2026")
+    page.get_by_role("button", name="登录").click()
+    page.goto(base_url + f"/console/inspections/{code}")
+    page.get_by_test_id("next-step").click()
+    expect(page.get_by_test_id("plan-status")).to_have_text("committed")
+    with rt.db.read() as s:  # the server's sequencer logs the commitment within about a second
+        plan_seq = inspections._plan(s, code).commitment_seq
+    deadline = _time.monotonic() + 20
+    while _time.monotonic() < deadline:
+        with rt.db.read() as s:
+            entry = ledger.entry_for_event_or_none(s, plan_seq)
+            if entry is not None and ledger.first_checkpoint_covering(s, entry.idx) is not None:
+                break
+        _time.sleep(0.1)
+    page.get_by_test_id("next-step").click()
+    expect(page.get_by_test_id("plan-status")).to_have_text("seeded")
+    page.get_by_test_id("next-step").click()
+    expect(page.get_by_test_id("plan-status")).to_have_text("drawn")
+    page.goto(base_url + f"/inspections/plans/{code}")
+    commitment = page.get_by_test_id("commitment").inner_text()
+    assert len(commitment) == 64
+    page.get_by_test_id("verify-link").click()
+    expect(page.get_by_test_id("draw-check")).to_have_attribute("data-match", "yes")

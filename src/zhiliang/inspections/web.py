@@ -124,6 +124,22 @@ def plan_page(request: Request, code: str) -> Response:
     return render(request, "inspections/plan.html", {"p": plan(request, code)})
 
 
+@router.get("/inspections/plans/{code}/verify", name="inspections.verify_page", include_in_schema=False)
+def verify_page(request: Request, code: str) -> Response:
+    """Re-run the draw from the public record on this server and show each check (the independent way is
+    ``zhiliang inspections verify-draw`` on one's own machine, which the page explains)."""
+    from zhiliang.inspections import domain
+
+    with runtime(request).db.read() as session:
+        public = service.public_record(session, code)
+    checks: dict[str, bool | None] = {}
+    match = False
+    if "seed" in public and "result" in public:
+        match, checks = domain.verify_draw(public)
+    return render(request, "inspections/verify.html", {"code": code, "match": match, "checks": checks,
+                                                       "status": public.get("status")})
+
+
 # ---------------------------------------------------------------------------------------------------- workflow
 
 
