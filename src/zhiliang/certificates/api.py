@@ -28,8 +28,12 @@ def _write(request: Request, work: Any) -> Any:
 def signed_verification(request: Request, number: str, holder: str | None) -> dict[str, Any]:
     """Verify and sign (the page uses the same document)."""
     rt = runtime(request)
-    with rt.db.begin() as session:  # an unknown number or a mismatch is recorded as a signal
-        document = verification.verify(session, number, holder, rt.today(), rt.clock.now())
+    now, today = rt.clock.now(), rt.today()
+    with rt.db.read() as session:  # most lookups are of valid numbers: no write lock for them
+        document = verification.lookup(session, number, holder, today, now)
+    if verification.needs_signal(document):  # an unknown number or a mismatch is recorded as a signal
+        with rt.db.begin() as session:
+            verification.record_signal(session, document, now, today)
     return attest.attest(document, request.app.state.ledger_signer)
 
 

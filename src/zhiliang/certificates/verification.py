@@ -30,7 +30,8 @@ def _iso(value: Any) -> Any:
 
 
 def _cb_facts(session: Session, cb_ids: list[int] | None = None) -> list[dict[str, Any]]:
-    reports = {r.cb_id: r for r in session.scalars(select(CbReport))}
+    query = select(CbReport) if cb_ids is None else select(CbReport).where(CbReport.cb_id.in_(cb_ids))
+    reports = {r.cb_id: r for r in session.scalars(query)}
     out = []
     for cb in registry.certification_bodies(session, cb_ids):
         report = reports.get(cb.id)
@@ -71,8 +72,16 @@ def verify(session: Session, number: str, claimed_holder: str | None, today: dat
     """Verify ``number`` (as typed, scanned or printed), optionally against the holder the asker was shown.
 
     Returns the verification document (see module docstring). Raises 422 for an empty or unreadable number.
-    Records a counterfeit signal for an unknown number or a holder mismatch (in the caller's transaction).
+    Records a counterfeit signal for an unknown number or a holder mismatch (in the caller's transaction); use
+    :func:`lookup` and :func:`record_signal` to keep the lookup itself read-only.
     """
+    doc = lookup(session, number, claimed_holder, today, at)
+    record_signal(session, doc, at, today)
+    return doc
+
+
+def lookup(session: Session, number: str, claimed_holder: str | None, today: date, at: datetime) -> dict[str, Any]:
+    """The verification document, read-only (a valid lookup, the common case, takes no write lock)."""
     parsed = domain.parse_number(number)
     if not parsed.normalized:
         raise invalid("certs.number_empty", "请输入证书编号", "Enter a certificate number", "number")
@@ -86,7 +95,7 @@ def verify(session: Session, number: str, claimed_holder: str | None, today: dat
         doc["searched"] = _cb_facts(session)
     else:
         holder = registry.enterprise(session, cert.holder_id)
-        former = registry.former_names(session, cert.holder_id) if holder else []
+        former = registry.former_names(session, cert.holder_id) if holder and claimed else []
         verdict = domain.verdict(True, domain.Status(cert.status), cert.expiry_date, today, claimed,
                                  cert.holder_name, cert.holder_uscc, tuple(former) + ((holder.name,) if holder else ()))
         doc["certificate"] = _certificate(session, cert, today)
@@ -96,9 +105,19 @@ def verify(session: Session, number: str, claimed_holder: str | None, today: dat
     doc["verdict"] = verdict.value
     doc["verdict_zh"], doc["verdict_en"] = verdict.zh, verdict.en
     doc["explanation_zh"], doc["explanation_en"] = verdict.explanation_zh, verdict.explanation_en
-    if verdict in (domain.Verdict.UNKNOWN_NUMBER, domain.Verdict.HOLDER_MISMATCH):
-        _signal(session, verdict.value, parsed.normalized, claimed or "", cert.id if cert else None, at, today)
     return doc
+
+
+def needs_signal(doc: dict[str, Any]) -> bool:
+    return doc["verdict"] in (domain.Verdict.UNKNOWN_NUMBER.value, domain.Verdict.HOLDER_MISMATCH.value)
+
+
+def record_signal(session: Session, doc: dict[str, Any], at: datetime, today: date) -> None:
+    """Record the counterfeit signal a verification document calls for, if any (in the caller's transaction)."""
+    if needs_signal(doc):
+        cert_id = doc["certificate"]["id"] if "certificate" in doc else None
+        _signal(session, doc["verdict"], doc["query"]["number_key"], doc["query"]["holder"] or "", cert_id, at,
+                today)
 
 
 def _signal(session: Session, kind: str, number_key: str, claimed: str, cert_id: int | None, at: datetime,
