@@ -6,10 +6,12 @@ Nothing here runs at import time; ``zhiliang serve`` and the tests call :func:`c
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
 
+import anyio
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -69,6 +71,8 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
     )
     app.state.runtime = runtime
     app.state.ledger_signer = signer
+    # Public verification threads: one per core (see certificates.api.in_verify_threads).
+    app.state.verify_limiter = anyio.CapacityLimiter(max(2, os.cpu_count() or 2))
     problems.install(app)
     # Multipart framing adds a little to the file itself; the route checks the file's exact size.
     app.add_middleware(BodyLimit, max_bytes=(settings.upload_max_mb << 20) + (1 << 20))

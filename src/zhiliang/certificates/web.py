@@ -43,9 +43,9 @@ def verify_form(request: Request, number: Annotated[str, Query(max_length=200)] 
 
 
 @router.get("/verify/{number}", name="certs.verify_page")
-def verify_page(request: Request, number: str, holder: Annotated[str, Query(max_length=200)] = "") -> Response:
+async def verify_page(request: Request, number: str, holder: Annotated[str, Query(max_length=200)] = "") -> Response:
     """The page a certificate's QR code points to. Twin: ``GET /api/v1/certificates/verify?number=…``."""
-    return _result(request, number[:200], holder)
+    return await api.in_verify_threads(request, _result, request, number[:200], holder)
 
 
 def _result(request: Request, number: str, holder: str) -> Response:
