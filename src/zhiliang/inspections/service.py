@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -188,8 +189,7 @@ def commit(session: Session, actor: Actor, code: str, at: datetime) -> Inspectio
     if not rows:
         raise invalid("inspections.empty_pool", "筛选条件下没有检查对象", "No entity matches the plan's filters",
                       "filters")
-    text = "".join(f"{i},{c}\n" for i, c in rows).encode()
-    session.add(InspectionPool(plan_id=plan.id, data=zlib.compress(text, 6)))
+    session.add(InspectionPool(plan_id=plan.id, data=_pack(rows)))
     inspectors = _inspector_snapshot(session, plan)
     params = {"ratios": plan.ratios, "min_per_stratum": plan.min_per_stratum, "per_target": plan.per_target,
               "workload_cap": plan.workload_cap, "departments": sorted(plan.departments), "items": plan.item_ids,
@@ -228,13 +228,43 @@ def fix_seed(session: Session, actor: Actor, code: str, at: datetime) -> Inspect
     return plan
 
 
-def pool_members(session: Session, plan: InspectionPlan) -> list[tuple[int, str]]:
-    """The committed pool snapshot, (id, class) in id order."""
+_POOL_MAGIC = b"ZLPOOL1\n"
+
+
+def _pack(rows: list[tuple[int, str]]) -> bytes:
+    """The snapshot as stored: zlib of a magic line, the ids as little-endian int64, then one class byte each.
+
+    Binary so that the draw reads 5,000,000 members in well under a second (text parsing took ~3 s); the pool
+    digest is still computed over the documented text form (``domain.pool_digest``)."""
+    ids = np.fromiter((i for i, _ in rows), dtype="<i8", count=len(rows))
+    classes = np.frombuffer("".join(c for _, c in rows).encode("ascii"), dtype=np.uint8)
+    return zlib.compress(_POOL_MAGIC + ids.tobytes() + classes.tobytes(), 6)
+
+
+def pool_arrays(session: Session, plan: InspectionPlan) -> tuple[np.ndarray, np.ndarray]:
+    """The committed pool snapshot as (ids int64, class bytes uint8), in id order."""
     blob = session.get(InspectionPool, plan.id)
     if blob is None:
-        return []
-    lines = zlib.decompress(blob.data).decode().splitlines()
-    return [(int(i), c) for i, c in (line.split(",") for line in lines)]
+        return np.zeros(0, np.int64), np.zeros(0, np.uint8)
+    raw = zlib.decompress(blob.data)
+    if not raw.startswith(_POOL_MAGIC):  # snapshots made before the binary form: "id,class\n" lines
+        pairs = [line.split(",") for line in raw.decode().splitlines()]
+        return (np.array([int(i) for i, _ in pairs], np.int64),
+                np.frombuffer("".join(c for _, c in pairs).encode("ascii"), np.uint8))
+    body = raw[len(_POOL_MAGIC):]
+    n = len(body) // 9
+    return np.frombuffer(body[:8 * n], "<i8").astype(np.int64), np.frombuffer(body[8 * n:], np.uint8)
+
+
+def pool_members(session: Session, plan: InspectionPlan) -> list[tuple[int, str]]:
+    """The committed pool snapshot, (id, class) in id order (for the public record)."""
+    ids, classes = pool_arrays(session, plan)
+    return list(zip(ids.tolist(), classes.tobytes().decode("ascii"), strict=True))
+
+
+def _pool_by_class(session: Session, plan: InspectionPlan) -> dict[str, np.ndarray]:
+    ids, classes = pool_arrays(session, plan)
+    return {c: ids[classes == ord(c)] for c in domain.RISK_CLASSES if (classes == ord(c)).any()}
 
 
 def _targets(session: Session, plan: InspectionPlan, ids: list[int]) -> list[Target]:
@@ -243,8 +273,9 @@ def _targets(session: Session, plan: InspectionPlan, ids: list[int]) -> list[Tar
         skills |= set(item.skills or ())
     divisions = registry.divisions_of(session, ids)
     last = _last_round(session, plan, ids)
-    return [Target(i, divisions.get(i) or plan.jurisdiction, None, frozenset(skills), frozenset(last.get(i, ())))
-            for i in ids]
+    required, nobody = frozenset(skills), frozenset()
+    return [Target(i, divisions.get(i) or plan.jurisdiction, None, required,
+                   frozenset(last[i]) if i in last else nobody) for i in ids]
 
 
 def _last_round(session: Session, plan: InspectionPlan, ids: list[int]) -> dict[int, list[int]]:
@@ -269,7 +300,7 @@ def run_draw(session: Session, actor: Actor, code: str, at: datetime, publish_by
     plan = _plan(session, code, lock=True)
     _regulator(actor, plan.jurisdiction)
     _expect(plan, "seeded")
-    result = domain.draw(pool_members(session, plan), plan.ratios, bytes.fromhex(plan.seed), plan.code,
+    result = domain.draw(_pool_by_class(session, plan), plan.ratios, bytes.fromhex(plan.seed), plan.code,
                          plan.min_per_stratum)
     targets = _targets(session, plan, result.targets())
     inspectors = [domain._inspector(r) for r in plan.inspectors or []]
