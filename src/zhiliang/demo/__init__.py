@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from zhiliang import accounts
 from zhiliang.certificates.domain import Status
 from zhiliang.certificates.models import Certificate
-from zhiliang.demo import certs, generate, load
+from zhiliang.demo import certs, generate, inspections, load
 from zhiliang.kernel import audit
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.runtime import Runtime
@@ -97,12 +97,14 @@ def build(rt: Runtime, *, seed: int = 2026, scale: float = 1.0,
     picks = {"enterprise": tally.login_uscc, "cb": cb_rows[0]["cnca_number"], "lab": lab_rows[0]["cma_number"]}
     added["users"] = sum(_ensure_user(rt, login, picks) for login in LOGINS)
     added["certificates"] = _certificates(rt, seed, counts.enterprises, until, cb_rows, echo)
+    added["inspections"] = _inspections(rt, seed, echo)
     _audit(rt, seed, scale, added)
     # Log the city's events now, so the ledger page and proofs work before the server's sequencer starts.
     logged = ledger.catch_up(rt.db, ledger.load_signer(rt.settings), rt.settings.ledger_origin, rt.clock,
                              limit=rt.settings.ledger_batch_size)
     echo(f"ledger 防篡改记录: {logged:,} events logged")
-    echo(_summary({**load.totals(rt), "certificates": sum(_certificate_statuses(rt).values())}, added))
+    echo(_summary({**load.totals(rt), "certificates": sum(_certificate_statuses(rt).values()),
+                   **inspections.counts(rt)}, added))
     return [(login.role, login.username, login.password) for login in LOGINS]
 
 
@@ -121,6 +123,16 @@ def _certificates(rt: Runtime, seed: int, n: int, until: date, cb_rows: list[dic
     for f in forgeries:
         echo(f"  {f.verdict:<16} {f.number:<20} {f.claimed or '(no holder given)'}")
     return tally.created
+
+
+def _inspections(rt: Runtime, seed: int, echo: Callable[[str], Any]) -> int:
+    """Run the demo year's inspection plans (:mod:`zhiliang.demo.inspections`); returns the rows added."""
+    tally = inspections.load(rt, seed, echo)
+    stages = ", ".join(f"{code} {status}" for code, status in tally.stages.items())
+    echo(f"inspections 双随机抽查: {tally.items} items, {tally.plans} plans, {tally.findings:,} findings, "
+         f"{tally.published:,} results published, {tally.risk_classes:,} risk classes set, {tally.inspectors} "
+         f"inspectors added in this run; plans: {stages}")
+    return tally.added
 
 
 def _certificate_statuses(rt: Runtime) -> dict[str, int]:
