@@ -72,6 +72,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
     app.state.runtime = runtime
     app.state.ledger_signer = signer
     # Public verification threads: one per core (see certificates.api.in_verify_threads).
+    app.state.profile_sections = [certs_web.profile_section, inspections_web.profile_section]
     app.state.verify_limiter = anyio.CapacityLimiter(max(2, os.cpu_count() or 2))
     problems.install(app)
     # Multipart framing adds a little to the file itself; the route checks the file's exact size.

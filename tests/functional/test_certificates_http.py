@@ -145,3 +145,13 @@ def test_holder_search(client, cb):
 def test_issue_date_validation_is_problem_json(client, cb):
     bad = client.post("/api/v1/certificates", json=body(cb, expiry_date=str(date(2020, 1, 1))), headers=cb["auth"])
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+
+
+def test_certificates_on_the_holders_profile(client, cb, rt):
+    client.post("/api/v1/certificates", json=body(cb), headers=cb["auth"])
+    from zhiliang.registry import queries
+
+    with rt.db.read() as s:
+        holder_id = queries.enterprise_by_uscc(s, cb["holder"]).id
+    profile = client.get(f"/enterprises/{holder_id}")
+    assert 'data-testid="profile-section"' in profile.text and f"/verify/{NUMBER}" in profile.text

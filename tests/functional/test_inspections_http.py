@@ -89,3 +89,23 @@ def test_plan_workflow_public_pages_and_verify_draw(client, rt, tmp_path):
     assert [t["outcome"] for t in published] == ["CORRECTED"]
     assert "发现问题已责令改正" in client.get("/inspections/plans/2026-SPB-07").text
     assert "2026-SPB-07" in client.get("/inspections").text
+
+
+def test_results_on_the_enterprise_profile_exports_and_overdue(client, rt, tmp_path, clock):
+    test_plan_workflow_public_pages_and_verify_draw(client, rt, tmp_path)
+    published = client.get("/api/v1/inspections/plans/2026-SPB-07").json()["targets"][0]
+    profile = client.get(f"/enterprises/{published['entity_id']}")
+    assert 'data-testid="profile-section"' in profile.text and "发现问题已责令改正" in profile.text
+    csv_export = client.get("/api/v1/inspections/plans/2026-SPB-07/export", params={"format": "csv"})
+    lines = csv_export.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("序号 Rank") and len(lines) == 1 + sum(
+        client.get("/api/v1/inspections/plans/2026-SPB-07").json()["result"]["quotas"].values())
+    assert sum("发现问题已责令改正" in line for line in lines) == 1  # only the published outcome is shown
+    xlsx = client.get("/api/v1/inspections/plans/2026-SPB-07/export", params={"format": "xlsx"})
+    assert xlsx.content[:2] == b"PK"
+
+    headers = {"Authorization": f"Bearer {accounts.issue_token(rt, 'reg-a', 'later')}"}
+    assert client.get("/api/v1/inspections/overdue", headers=headers).json()["items"] == []
+    clock.advance(days=60)
+    late = client.get("/api/v1/inspections/overdue", headers=headers).json()["items"]
+    assert [p["code"] for p in late] == ["2026-SPB-07"]

@@ -4,7 +4,7 @@ counterfeit signals."""
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import segno
@@ -69,3 +69,22 @@ def signals_page(request: Request, kind: str | None = None) -> Response:
     with runtime(request).db.read() as session:
         rows = [queries.signal_out(s) for s in verification.signals(session, kind, 200)]
     return render(request, "certificates/signals.html", {"rows": rows, "kind": kind})
+
+
+def profile_section(session: Any, enterprise_id: int, today: Any) -> dict[str, Any] | None:
+    """Certificates an enterprise holds, for its public profile (a section the app wires in)."""
+    from sqlalchemy import select
+
+    from zhiliang.certificates import domain, refdata
+    from zhiliang.certificates.models import Certificate
+    rows = session.scalars(select(Certificate).where(Certificate.holder_id == enterprise_id)
+                           .order_by(Certificate.issued_date.desc()).limit(50)).all()
+    if not rows:
+        return None
+    types = refdata.cert_types()
+    return {"title_zh": "认证证书", "title_en": "Certificates",
+            "columns": [("证书编号", "Number"), ("认证类型", "Type"), ("有效期至", "Expires"), ("状态", "Status")],
+            "rows": [[(c.number, f"/verify/{quote(c.number_key, safe='')}"),
+                      (types[c.type_code].name_zh if c.type_code in types else c.type_code, None),
+                      (c.expiry_date.isoformat(), None),
+                      (domain.effective_status(c.status, c.expiry_date, today).zh, None)] for c in rows]}

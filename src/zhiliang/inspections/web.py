@@ -140,6 +140,70 @@ def verify_page(request: Request, code: str) -> Response:
                                                        "status": public.get("status")})
 
 
+EXPORT_HEADER = ("序号 Rank", "统一社会信用代码 USCC", "名称 Name", "风险等级 Risk class", "区划 Division",
+                 "检查人员 Inspectors", "状态 Status", "结果 Outcome")
+
+
+@router.get("/api/v1/inspections/plans/{code}/export", name="inspections.api_export")
+def export(request: Request, code: str, format: str = "csv") -> Response:
+    """The draw and its results as CSV or XLSX: every target in draw order with its inspectors; an outcome only
+    once published."""
+    from zhiliang.kernel.http.exports import download
+    from zhiliang.registry import queries as registry
+
+    with runtime(request).db.read() as session:
+        found = service._plan(session, code)
+        if found.status == "draft":
+            service.public_record(session, code)  # raises the 409 a draft deserves
+        rows = session.scalars(select(InspectionTarget).where(InspectionTarget.plan_id == found.id)
+                               .order_by(InspectionTarget.rank)).all()
+        out = []
+        for r in rows:
+            entity = registry.enterprise(session, r.entity_id)
+            outcome = service.FINDINGS.get(r.outcome, ("", ""))[0] if r.status == "published" else ""
+            out.append((r.rank + 1, entity.uscc if entity else "", entity.name if entity else "", r.risk_class,
+                        r.division_code or "", " ".join(str(i) for i in r.inspectors or []), r.status, outcome))
+    return download(format, f"抽查-{code}", EXPORT_HEADER, out)
+
+
+@router.get("/api/v1/inspections/overdue", name="inspections.api_overdue")
+def overdue(request: Request) -> dict[str, Any]:
+    """Plans past their publication deadline (working days after the draw) with results still unpublished."""
+    rt = runtime(request)
+    _staff(request)
+    with rt.db.read() as session:
+        return {"items": [_plan_out(p) for p in service.overdue(session, rt.today())]}
+
+
+@router.get("/console/inspections", name="inspections.console_list", include_in_schema=False)
+def console_list(request: Request) -> Response:
+    """Every plan for staff, drafts included, overdue ones flagged. Twin: ``/api/v1/inspections/overdue``."""
+    _staff(request)
+    rt = runtime(request)
+    with rt.db.read() as session:
+        rows = session.scalars(select(InspectionPlan).order_by(InspectionPlan.id.desc()).limit(500)).all()
+        late = {p.code for p in service.overdue(session, rt.today())}
+        plans_ = [{**_plan_out(p), "overdue": p.code in late} for p in rows]
+    return render(request, "inspections/console_list.html", {"plans": plans_})
+
+
+def profile_section(session: Any, enterprise_id: int, today: Any = None) -> dict[str, Any] | None:
+    """Published inspection results of one enterprise, for its public profile (a section the app wires in)."""
+    rows = session.execute(select(InspectionPlan.code, InspectionPlan.title, InspectionTarget.outcome,
+                                  InspectionTarget.published_at)
+                           .join(InspectionTarget, InspectionTarget.plan_id == InspectionPlan.id)
+                           .where(InspectionTarget.entity_id == enterprise_id,
+                                  InspectionTarget.status == "published")
+                           .order_by(InspectionTarget.published_at.desc()).limit(50)).all()
+    if not rows:
+        return None
+    return {"title_zh": "双随机抽查结果", "title_en": "Random inspection results",
+            "columns": [("计划", "Plan"), ("结果", "Outcome"), ("公示时间", "Published")],
+            "rows": [[(r.title, f"/inspections/plans/{r.code}"),
+                      (service.FINDINGS.get(r.outcome, ("", ""))[0], None), (r.published_at.date().isoformat(), None)]
+                     for r in rows]}
+
+
 # ---------------------------------------------------------------------------------------------------- workflow
 
 

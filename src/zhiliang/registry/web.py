@@ -44,9 +44,14 @@ def search_page(request: Request, f: Filter, after: After = None,
 @router.get("/enterprises/{enterprise_id}", name="registry.profile")
 def profile_page(request: Request, enterprise_id: Id) -> Response:
     """Twin: ``GET /api/v1/enterprises/{id}``."""
-    with runtime(request).db.read() as session:
+    rt = runtime(request)
+    with rt.db.read() as session:
         detail = views.enterprise_detail(session, enterprise_id)
-    return render(request, "registry/profile.html", {"e": detail})
+        # Sections from features above the registry (certificates held, inspection results), wired by the app:
+        # the registry shows them without knowing them.
+        sections = [s for s in (section(session, enterprise_id, rt.today())
+                                for section in getattr(request.app.state, "profile_sections", ())) if s]
+    return render(request, "registry/profile.html", {"e": detail, "sections": sections})
 
 
 @router.get("/console/enterprises", name="registry.console_list")
