@@ -12,7 +12,7 @@ Writes ``benchmarks/results/inspections.json`` and prints a table. What runs is 
 is the first signed checkpoint covering the commitment), then ``run_draw`` (read the committed snapshot, draw,
 look up divisions and the last round, assign inspectors, store the targets). Each step runs in a child process of
 its own, so its wall time and peak RSS (the child's own ``VmHWM``) are those of that step alone. Phases inside
-a step are timed by wrapping the service's own functions in the child (``pool_query``, ``pool_members``,
+a step are timed by wrapping the service's own functions in the child (``pool_query``, ``_pool_by_class``,
 ``domain.draw``, ``_targets``, ``assign``) and by timing every SQL statement the engine sends.
 
 The database is built quickly, not through the importer: enterprise rows go straight into the migrated schema with
@@ -355,7 +355,7 @@ def child_draw(cfg: dict[str, Any]) -> dict[str, Any]:
     from zhiliang.kernel.db import Database, make_engine
 
     times: dict[str, float] = {}
-    service.pool_members = _timed(times, "pool_read_s", service.pool_members)
+    service._pool_by_class = _timed(times, "pool_read_s", service._pool_by_class)
     domain.draw = _timed(times, "draw_compute_s", domain.draw)
     service._targets = _timed(times, "targets_lookup_s", service._targets)
     service.assign = _timed(times, "assign_s", service.assign)
