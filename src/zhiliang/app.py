@@ -78,9 +78,9 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
     # Multipart framing adds a little to the file itself; the route checks the file's exact size.
     app.add_middleware(BodyLimit, max_bytes=(settings.upload_max_mb << 20) + (1 << 20))
     app.mount("/static", StaticFiles(directory=str(files("zhiliang.web") / "static")), name="static")
-    for router in (pages.router, portal.router, admin.router, ledger_web.router, registry_web.router,
-                   registry_api.router, certs_web.router, certs_api.router, certs_api.well_known,
-                   inspections_web.router):
+    # Fixed paths before the registry's /console/{kind} lists, which would otherwise swallow /console/inspections.
+    for router in (pages.router, portal.router, admin.router, ledger_web.router, certs_web.router, certs_api.router,
+                   certs_api.well_known, inspections_web.router, registry_web.router, registry_api.router):
         app.include_router(router)
     return app
 

@@ -148,18 +148,25 @@ def test_inspection_plan_workflow_and_public_verification_of_the_draw(page, live
     city = Actor(None, "regulator", "e2e-setup", None, "500000", "质量发展局")
     code = f"E2E-{int(_time.time())}"
     with rt.db.begin() as s:
-        item = inspections.create_item(s, city, rt.clock.now(), code=code, name="营业执照公示检查",
-                                       legal_basis="《企业信息公示暂行条例》第十四条", department="质量发展局",
-                                       method="书面检查", entity_types=["enterprise"], skills=[])
-        inspections.create_plan(s, city, rt.clock.now(), code=code, title="端到端测试抽查计划", kind="ad_hoc",
-                                jurisdiction="500000", departments=[], item_ids=[item.id], filters={},
-                                ratios={"A": "0.05", "B": "0.05", "C": "0.05", "D": "0.05"}, workload_cap=20,
-                                origin=rt.settings.ledger_origin)
+        inspections.create_item(s, city, rt.clock.now(), code=code, name="端到端营业执照公示检查",
+                                legal_basis="《企业信息公示暂行条例》第十四条", department="质量发展局",
+                                method="书面检查", entity_types=["enterprise"], skills=[])
     page.goto(base_url + "/login")
     page.get_by_label("用户名").fill("demo-city")
     page.get_by_label("密码").fill("demo-city-2026")
     page.get_by_role("button", name="登录").click()
-    page.goto(base_url + f"/console/inspections/{code}")
+    page.goto(base_url + "/console/inspections")
+    page.get_by_role("link", name="新建抽查计划").click()
+    page.get_by_label("计划编号").fill(code)
+    page.get_by_label("计划名称").fill("端到端测试抽查计划")
+    page.get_by_label("检查部门").fill("")
+    page.get_by_label(f"{code} 端到端营业执照公示检查").check()
+    for c in "abcd":
+        page.locator(f"input[name=ratio_{c}]").fill("0.05")
+    page.get_by_label("每名检查人员工作量上限").fill("20")
+    page.get_by_role("button", name="创建草案").click()
+    expect(page.get_by_test_id("plan-status")).to_have_text("draft")
+    expect(page.get_by_test_id("pool-preview")).to_be_visible()
     page.get_by_test_id("next-step").click()
     expect(page.get_by_test_id("plan-status")).to_have_text("committed")
     with rt.db.read() as s:  # the server's sequencer logs the commitment within about a second

@@ -109,3 +109,22 @@ def test_results_on_the_enterprise_profile_exports_and_overdue(client, rt, tmp_p
     clock.advance(days=60)
     late = client.get("/api/v1/inspections/overdue", headers=headers).json()["items"]
     assert [p["code"] for p in late] == ["2026-SPB-07"]
+
+
+def test_plan_form_creates_a_draft_and_refuses_bad_input_clearly(client, rt, make_user):
+    from support import login
+
+    item_id = _city(rt)
+    make_user("regulator", jurisdiction="500106", department="市场监管局")
+    csrf = login(client, "regulator1")
+    form = {"csrf_token": csrf, "code": "2026-FORM-1", "title": "表单创建的计划", "jurisdiction": "500106",
+            "departments": "市场监管局", "item_ids": str(item_id), "ratio_a": "0.1", "ratio_b": "0.1",
+            "ratio_c": "0.1", "ratio_d": "0.1", "workload_cap": "10"}
+    created = client.post("/console/inspections/new", data=form, follow_redirects=False)
+    assert created.status_code == 303 and created.headers["location"] == "/console/inspections/2026-FORM-1"
+    page = client.get("/console/inspections/2026-FORM-1")
+    assert 'data-testid="pool-preview"' in page.text and "40" in page.text
+    no_items = client.post("/console/inspections/new", data={**form, "code": "2026-FORM-2", "item_ids": []})
+    assert no_items.status_code == 422 and "item_ids" in no_items.text, no_items.text[-1500:]
+    bad_ratio = client.post("/console/inspections/new", data={**form, "code": "2026-FORM-3", "ratio_b": "abc"})
+    assert bad_ratio.status_code == 422 and "B" in bad_ratio.text

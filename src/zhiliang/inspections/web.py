@@ -7,13 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from zhiliang.inspections import service
 from zhiliang.inspections.models import InspectionFinding, InspectionItem, InspectionPlan, InspectionTarget
-from zhiliang.kernel.errors import unauthenticated
+from zhiliang.kernel.errors import invalid, unauthenticated
 from zhiliang.kernel.http.context import Id, resolve, runtime
 from zhiliang.kernel.http.render import render
 
@@ -27,7 +27,7 @@ class PlanIn(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     kind: str = Field("annual", pattern="^(annual|ad_hoc)$")
     jurisdiction: str = Field(pattern=r"^\d{6}$")
-    departments: list[str] = Field(min_length=1, max_length=10)
+    departments: list[str] = Field(default_factory=list, max_length=10)  # none: every department
     item_ids: list[int] = Field(min_length=1, max_length=100)
     filters: dict[str, str] = Field(default_factory=dict)
     ratios: dict[str, str]
@@ -269,6 +269,48 @@ async def approve(request: Request, target_id: Id) -> dict[str, Any]:
     return await run_in_threadpool(_write, request, work)
 
 
+@router.get("/console/inspections/new", name="inspections.console_new", include_in_schema=False)
+def console_new(request: Request) -> Response:
+    """The form to build a plan: items from the list, filters, ratios per risk class, team size, workload cap."""
+    actor = _staff(request)
+    with runtime(request).db.read() as session:
+        all_items = session.scalars(select(InspectionItem).order_by(InspectionItem.code)).all()
+    return render(request, "inspections/new.html", {"items": all_items, "me": actor})
+
+
+@router.post("/console/inspections/new", name="inspections.console_create", include_in_schema=False)
+async def console_create(
+    request: Request, code: Annotated[str, Form()], title: Annotated[str, Form()],
+    jurisdiction: Annotated[str, Form()], departments: Annotated[str, Form()] = "",
+    item_ids: Annotated[list[int] | None, Form()] = None, kind: Annotated[str, Form()] = "annual",
+    division: Annotated[str, Form()] = "", industry: Annotated[str, Form()] = "",
+    ratio_a: Annotated[str, Form()] = "0.02", ratio_b: Annotated[str, Form()] = "0.05",
+    ratio_c: Annotated[str, Form()] = "0.1", ratio_d: Annotated[str, Form()] = "0.2",
+    min_per_stratum: Annotated[int, Form()] = 0, per_target: Annotated[int, Form()] = 2,
+    workload_cap: Annotated[int, Form()] = 50,
+) -> Response:
+    """Create the draft plan and go to its workflow page (where the pool preview shows)."""
+    try:
+        body = PlanIn(code=code.strip(), title=title.strip(), kind=kind, jurisdiction=jurisdiction.strip(),
+                      departments=[d.strip() for d in departments.replace("、", ",").split(",") if d.strip()],
+                      item_ids=item_ids or [], filters={k: v for k, v in (("division", division.strip()),
+                                                                          ("industry", industry.strip())) if v},
+                      ratios={"A": ratio_a, "B": ratio_b, "C": ratio_c, "D": ratio_d},
+                      min_per_stratum=min_per_stratum, per_target=per_target, workload_cap=workload_cap)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise invalid("inspections.form", f"计划表单有误:{where}", f"Check the plan form: {where} "
+                      f"({first['msg']})", where) from None
+
+    def work(session, actor, rt):  # noqa: ANN001, ANN202
+        return service.create_plan(session, actor, rt.clock.now(), origin=rt.settings.ledger_origin,
+                                   **body.model_dump()).code
+
+    made = await run_in_threadpool(_write, request, work)
+    return RedirectResponse(f"/console/inspections/{made}", status_code=303)
+
+
 @router.get("/console/inspections/{code}", name="inspections.console", include_in_schema=False)
 def console(request: Request, code: str) -> Response:
     """The plan's workflow for regulators: the next step's button, the targets, findings to record."""
@@ -283,9 +325,10 @@ def console(request: Request, code: str) -> Response:
             InspectionTarget.plan_id == found.id))}
         overdue = found.status == "drawn" and found.publish_by is not None and found.publish_by < rt.today()
         out = _plan_out(found)
+        pool = service.preview(session, code) if found.status == "draft" else None
     return render(request, "inspections/console.html", {"p": out, "targets": targets, "items": plan_items,
                                                         "recorded": recorded, "findings": service.FINDINGS,
-                                                        "overdue": overdue})
+                                                        "overdue": overdue, "pool": pool})
 
 
 @router.post("/console/inspections/{code}/step", name="inspections.console_step", include_in_schema=False)
