@@ -128,3 +128,59 @@ def test_plan_form_creates_a_draft_and_refuses_bad_input_clearly(client, rt, mak
     assert no_items.status_code == 422 and "item_ids" in no_items.text, no_items.text[-1500:]
     bad_ratio = client.post("/console/inspections/new", data={**form, "code": "2026-FORM-3", "ratio_b": "abc"})
     assert bad_ratio.status_code == 422 and "B" in bad_ratio.text
+
+
+def test_attachments_typed_by_content_size_limited_and_staff_only(client, rt, tmp_path):
+    item_id = _city(rt)
+    accounts.create_user(rt, username="reg-c", display_name="reg-c", role="regulator", password=PASSWORD,
+                         jurisdiction="500106", department="市场监管局")
+    a = {"Authorization": f"Bearer {accounts.issue_token(rt, 'reg-c', 'test')}"}
+    plan = {"code": "2026-ATT-1", "title": "附件测试", "jurisdiction": "500106", "departments": ["市场监管局"],
+            "item_ids": [item_id], "ratios": {"A": "0.2", "B": "0.2", "C": "0.2", "D": "0.2"}, "workload_cap": 10}
+    client.post("/api/v1/inspections/plans", json=plan, headers=a)
+    client.post("/api/v1/inspections/plans/2026-ATT-1/commit", headers=a)
+    ledger.catch_up(rt.db, client.app.state.ledger_signer, rt.settings.ledger_origin, rt.clock)
+    client.post("/api/v1/inspections/plans/2026-ATT-1/seed", headers=a)
+    client.post("/api/v1/inspections/plans/2026-ATT-1/draw", headers=a)
+    from sqlalchemy import select
+
+    from zhiliang.inspections.models import InspectionTarget
+
+    with rt.db.read() as s:
+        target_id = s.scalars(select(InspectionTarget.id)).first()
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+    added = client.post(f"/api/v1/inspections/targets/{target_id}/attachments", headers=a,
+                        files={"file": ("现场照片.png", png, "image/png")})
+    assert added.status_code == 201 and added.json()["content_type"] == "image/png"
+    got = client.get(f"/api/v1/inspections/attachments/{added.json()['id']}", headers=a)
+    assert got.status_code == 200 and got.content == png
+    assert client.get(f"/api/v1/inspections/attachments/{added.json()['id']}").status_code in (401, 403)
+    disguised = client.post(f"/api/v1/inspections/targets/{target_id}/attachments", headers=a,
+                            files={"file": ("photo.png", b"MZ\x90\x00 not an image", "image/png")})
+    assert disguised.status_code == 422 and disguised.json()["field"] == "file"
+    big = b"%PDF-" + b"0" * (rt.settings.attachment_max_mb << 20)
+    too_big = client.post(f"/api/v1/inspections/targets/{target_id}/attachments", headers=a,
+                          files={"file": ("big.pdf", big, "application/pdf")})
+    assert too_big.status_code == 422 and "MB" in too_big.json()["en"]
+
+
+def test_console_upload_of_evidence(client, rt, make_user):
+    from sqlalchemy import select
+    from support import login
+
+    from zhiliang.inspections.models import InspectionAttachment, InspectionTarget
+
+    test_attachments_typed_by_content_size_limited_and_staff_only(client, rt, None)
+    make_user("regulator", jurisdiction="500106", department="市场监管局")
+    csrf = login(client, "regulator1")
+    with rt.db.read() as s:
+        target_id = s.scalars(select(InspectionTarget.id)).first()
+    page = client.get("/console/inspections/2026-ATT-1")
+    assert f"/console/inspections/targets/{target_id}/attachments" in page.text
+    sent = client.post(f"/console/inspections/targets/{target_id}/attachments", follow_redirects=False,
+                       data={"csrf_token": csrf, "code": "2026-ATT-1"},
+                       files={"file": ("记录.pdf", b"%PDF-1.4 evidence", "application/pdf")})
+    assert sent.status_code == 303
+    with rt.db.read() as s:
+        assert s.scalar(select(InspectionAttachment.content_type).where(
+            InspectionAttachment.file_name == "记录.pdf")) == "application/pdf"

@@ -115,3 +115,19 @@ class InspectorConflict(Base):
     enterprise_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("enterprise.id"))
     reason: Mapped[str | None] = mapped_column(String(200))
     declared_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class InspectionAttachment(Base):
+    """Evidence attached to a target's findings (photo, scanned record). The file is stored once under the data
+    directory by its SHA-256; staff only (it may show people)."""
+
+    __tablename__ = "inspection_attachment"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    target_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("inspection_target.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(120))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)

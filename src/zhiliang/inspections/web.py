@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -267,6 +267,40 @@ async def approve(request: Request, target_id: Id) -> dict[str, Any]:
         return {"target_id": target.id, "status": target.status}
 
     return await run_in_threadpool(_write, request, work)
+
+
+@router.post("/api/v1/inspections/targets/{target_id}/attachments", name="inspections.api_attach", status_code=201)
+async def attach(request: Request, target_id: Id, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+    """Attach evidence (PDF, JPEG or PNG, at most ``ZHILIANG_ATTACHMENT_MAX_MB``) to a target's findings."""
+    rt = runtime(request)
+    limit = rt.settings.attachment_max_mb << 20
+    data = await file.read(limit + 1)
+
+    def work(session, actor, rt):  # noqa: ANN001, ANN202
+        row = service.add_attachment(session, actor, target_id, file.filename or "", data,
+                                     rt.settings.data_dir / "attachments", rt.clock.now(), limit)
+        return {"id": row.id, "file_name": row.file_name, "content_type": row.content_type, "size": row.size,
+                "sha256": row.sha256}
+
+    return await run_in_threadpool(_write, request, work)
+
+
+@router.get("/api/v1/inspections/attachments/{attachment_id}", name="inspections.api_attachment")
+def download_attachment(request: Request, attachment_id: Id) -> Response:
+    """The evidence file itself (staff of the plan's jurisdiction)."""
+    rt, actor = runtime(request), _staff(request)
+    with rt.db.read() as session:
+        row = service.attachment(session, actor, attachment_id)
+    path = rt.settings.data_dir / "attachments" / row.sha256[:2] / row.sha256
+    return FileResponse(path, media_type=row.content_type, filename=row.file_name)
+
+
+@router.post("/console/inspections/targets/{target_id}/attachments", name="inspections.console_attach",
+             include_in_schema=False)
+async def console_attach(request: Request, target_id: Id, code: Annotated[str, Form()],
+                         file: Annotated[UploadFile, File()]) -> Response:
+    await attach(request, target_id, file)
+    return RedirectResponse(f"/console/inspections/{code}", status_code=303)
 
 
 @router.get("/console/inspections/new", name="inspections.console_new", include_in_schema=False)

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     inspections_publish_workdays: int = Field(
         20, ge=1, le=250, description="Working days after a draw within which inspection results must be published "
                                       "(一公开); later plans are listed as overdue.")
+    attachment_max_mb: int = Field(10, ge=1, le=100, description="Largest evidence file attached to an inspection "
+                                                                 "finding (PDF, JPEG or PNG), in MB.")
     ledger_origin: str = Field(
         "zhiliang.local/ledger",
         description="The log's name: the first line of every checkpoint and the name of its signing key "
