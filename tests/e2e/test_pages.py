@@ -66,7 +66,7 @@ def test_login_import_with_bad_rows_and_see_the_report(page, base_url, logins, t
 
 
 def test_ledger_page_on_a_phone_and_a_downloaded_proof_that_verifies(browser, base_url):
-    from zhiliang.ledger import note
+    from zhiliang.ledger import note, proof
 
     context = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True,
                                   accept_downloads=True)
@@ -83,7 +83,7 @@ def test_ledger_page_on_a_phone_and_a_downloaded_proof_that_verifies(browser, ba
     with page.expect_download() as caught:
         page.get_by_role("link", name="下载").first.click()
     bundle = Path(caught.value.path()).read_text(encoding="utf-8")
-    checkpoint = note.verify_bundle(bundle, note.Verifier.from_key(key))
+    checkpoint = proof.verify_bundle(bundle, note.Verifier.from_key(key))
     assert checkpoint.origin == "zhiliang.local/ledger"
     page.get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", name="How to verify")).to_be_visible()

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from zhiliang.app import create_app
-from zhiliang.ledger import merkle, note, service, tiles
+from zhiliang.ledger import cosignature, merkle, note, proof, service, tiles
 
 
 @pytest.fixture
@@ -64,14 +64,14 @@ def test_event_proof_and_bundle(client, logged, rt):
 
     with rt.db.read() as s:
         seq = s.execute(text("SELECT min(seq) FROM event")).scalar_one()
-    proof = client.get(f"/api/v1/ledger/events/{seq}/proof").json()
-    assert proof["index"] == 0 and proof["entry"].startswith('{"at":')
-    checkpoint = note.Checkpoint.parse(note.open_note(proof["checkpoint"], [logged.verifier()]).text)
-    merkle.verify_inclusion(merkle.leaf_hash(proof["entry"].encode()), 0, checkpoint.size,
-                            [base64.b64decode(h) for h in proof["proof"]], checkpoint.root_hash)
-    bundle = client.get(proof["bundle_url"])
+    answer = client.get(f"/api/v1/ledger/events/{seq}/proof").json()
+    assert answer["index"] == 0 and answer["entry"].startswith('{"at":')
+    checkpoint = note.Checkpoint.parse(note.open_note(answer["checkpoint"], [logged.verifier()]).text)
+    merkle.verify_inclusion(merkle.leaf_hash(answer["entry"].encode()), 0, checkpoint.size,
+                            [base64.b64decode(h) for h in answer["proof"]], checkpoint.root_hash)
+    bundle = client.get(answer["bundle_url"])
     assert "attachment" in bundle.headers["content-disposition"]
-    assert note.verify_bundle(bundle.text, logged.verifier()).size == 3
+    assert proof.verify_bundle(bundle.text, logged.verifier()).size == 3
     missing = client.get("/api/v1/ledger/events/999999999/proof")
     assert missing.status_code == 404 and missing.json()["zh"]
 
@@ -97,7 +97,7 @@ def test_page_and_json_twin_in_both_languages(client, logged):
 
 
 def test_witness_cosignature_is_accepted_stored_and_shown(settings, db, clock, rt, enterprises):
-    witness = note.Cosigner.generate("witness.example/w1")
+    witness = cosignature.Cosigner.generate("witness.example/w1")
     configured = settings.model_copy(update={"ledger_witnesses": [witness.verifier().key_text()]})
     with TestClient(create_app(configured, db=db, clock=clock)) as client:
         signer = client.app.state.ledger_signer
@@ -106,9 +106,9 @@ def test_witness_cosignature_is_accepted_stored_and_shown(settings, db, clock, r
         posted = client.post("/ledger/cosignature", content=(current + witness.cosign(current, 1_800_000_000)))
         assert posted.status_code == 200 and posted.json() == {"stored": ["witness.example/w1"]}
         shown = client.get("/ledger/checkpoint").text
-        assert note.verify_cosignature(shown, shown.splitlines()[-1], witness.verifier()) == 1_800_000_000
+        assert cosignature.verify_cosignature(shown, shown.splitlines()[-1], witness.verifier()) == 1_800_000_000
         assert "witness.example/w1" in client.get("/ledger").text
-        stranger = note.Cosigner.generate("witness.example/w2")
+        stranger = cosignature.Cosigner.generate("witness.example/w2")
         refused = client.post("/ledger/cosignature", content=current + stranger.cosign(current, 1))
         assert refused.status_code == 422 and refused.json()["en"]
         assert client.post("/ledger/cosignature", content=b"\xff\xfe").status_code == 422

@@ -20,7 +20,7 @@ from support import ZHILIANG, zl
 from zhiliang.kernel import events
 from zhiliang.kernel.clock import SystemClock
 from zhiliang.kernel.db import Database
-from zhiliang.ledger import note, service
+from zhiliang.ledger import cosignature, note, service
 
 
 def write_events(engine, n: int, per_tx: int = 50, start: int = 0) -> None:
@@ -134,7 +134,7 @@ def test_mirror_follows_the_log_and_reports_a_rewrite(committed, tmp_path):
     engine, env = committed
     write_events(engine, 300)
     port = _free_port()
-    witness = note.Cosigner.generate("witness.example/auditor")
+    witness = cosignature.Cosigner.generate("witness.example/auditor")
     env = {**env, "ZHILIANG_LEDGER_INTERVAL_MS": "20",
            "ZHILIANG_LEDGER_WITNESSES": json.dumps([witness.verifier().key_text()])}
     server = subprocess.Popen([*ZHILIANG, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
@@ -153,7 +153,7 @@ def test_mirror_follows_the_log_and_reports_a_rewrite(committed, tmp_path):
             second.stdout + second.stderr
         assert "cosigned" in second.stdout  # acting as a witness: its cosignature is accepted and published
         published = _get(base + "/checkpoint")
-        assert note.verify_cosignature(published, published.splitlines()[-1], witness.verifier()) > 0
+        assert cosignature.verify_cosignature(published, published.splitlines()[-1], witness.verifier()) > 0
         assert "witness.example/auditor" in _get(base.removesuffix("/ledger") + "/ledger")
         with engine.begin() as c:  # the operator rewrites history: edits an event and rebuilds the log
             c.execute(text("UPDATE event SET payload = :p WHERE seq = (SELECT min(seq) FROM event)"),

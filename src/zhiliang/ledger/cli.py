@@ -12,8 +12,8 @@ import typer
 
 from zhiliang.kernel.runtime import Runtime
 from zhiliang.ledger import audit as ledger_audit
+from zhiliang.ledger import cosignature, note, proof, service
 from zhiliang.ledger import mirror as ledger_mirror
-from zhiliang.ledger import note, service
 
 ledger_app = typer.Typer(help="防篡改记录 / Tamper-evident ledger", no_args_is_help=True)
 
@@ -64,7 +64,7 @@ def audit(ctx: typer.Context) -> None:
 
 
 @ledger_app.command("proof")
-def proof(ctx: typer.Context, seq: int,
+def write_proof(ctx: typer.Context, seq: int,
           out: Annotated[Path | None, typer.Option("-o", "--out", help="Write the bundle here (default: stdout)")]
           = None) -> None:
     """Write the proof bundle of event SEQ against the latest checkpoint, for its holder to keep."""
@@ -86,8 +86,8 @@ def check_proof(
     """Verify a proof bundle offline: the entry is included in a checkpoint signed by KEY."""
     try:
         verifier = note.Verifier.from_key(key.strip())
-        bundle = note.ProofBundle.parse(file.read_bytes())
-        checkpoint = note.verify_bundle(bundle, verifier)
+        bundle = proof.ProofBundle.parse(file.read_bytes())
+        checkpoint = proof.verify_bundle(bundle, verifier)
     except note.NoteError as error:
         typer.echo(f"INVALID / 无效: {error}", err=True)
         raise typer.Exit(1) from None
@@ -107,7 +107,7 @@ def mirror(
     """Copy and check a log over HTTP as an outside auditor; report a fork or a rewrite (exit 2)."""
     try:
         verifier = note.Verifier.from_key(key.strip())
-        cosigner = note.Cosigner.from_key(cosign_key.strip()) if cosign_key else None
+        cosigner = cosignature.Cosigner.from_key(cosign_key.strip()) if cosign_key else None
     except note.NoteError as error:
         typer.echo(f"错误 error: {error}", err=True)
         raise typer.Exit(1) from None

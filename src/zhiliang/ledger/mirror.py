@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zhiliang.ledger import merkle, note, tiles
+from zhiliang.ledger import cosignature, merkle, note, tiles
 
 Fetch = Callable[[str], bytes]
 
@@ -84,7 +84,7 @@ def _open_checkpoint(text: str, verifier: note.Verifier) -> note.Checkpoint:
 
 
 def run(fetch: Fetch, verifier: note.Verifier, state_dir: Path, *, check_entries: bool = True,
-        cosigner: note.Cosigner | None = None, post: Callable[[str, bytes], None] | None = None) -> MirrorReport:
+        cosigner: cosignature.Cosigner | None = None, post: Callable[[str, bytes], None] | None = None) -> MirrorReport:
     """One mirror pass; see the module docstring. Raises MirrorError when the log cannot be read or verified."""
     state_dir.mkdir(parents=True, exist_ok=True)
     text = fetch("checkpoint").decode("utf-8")

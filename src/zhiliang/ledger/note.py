@@ -1,4 +1,5 @@
-"""Signed notes, checkpoints, cosignatures and proof bundles: the text formats a log's heads travel in.
+"""Signed notes and checkpoints: the text formats a log's heads travel in (cosignatures: ``ledger.cosignature``;
+proof bundles: ``ledger.proof``).
 
 Pure and offline: stdlib plus ``cryptography`` (Ed25519, RFC 8032). Formats, with the section each rule comes from:
 
@@ -28,22 +29,17 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
-from zhiliang.ledger.merkle import ProofError, leaf_hash, verify_inclusion
-
 ALG_ED25519 = 0x01  # signed-note §Signature types
 ALG_COSIGNATURE_V1 = 0x04  # signed-note §Signature types, tlog-cosignature §Format
 MAX_SIGNATURES = 100  # signed-note §Format: MUST accept 16; golang.org/x/mod/sumdb/note rejects past 100
 MAX_INT64 = 2**63 - 1  # tree sizes, indexes and cosignature timestamps (tlog-cosignature §Format)
 HASH_SIZE = 32
 SIGNATURE_PREFIX = "— "  # U+2014 EM DASH, U+0020
-PROOF_HEADER = "c2sp.org/tlog-proof@v1"
-COSIGNATURE_HEADER = "cosignature/v1"
 _PRIVATE_PREFIX = "PRIVATE+KEY+"
 _DECIMAL = re.compile(r"0|[1-9][0-9]*", re.ASCII)
 _KEY_ID = re.compile(r"[0-9a-fA-F]{8}", re.ASCII)
-_BAD_CHAR = re.compile("[\x00-\x09\x0b-\x1f\ud800-\udfff]")  # controls but newline; lone surrogates aren't UTF-8
-_TIMESTAMP_SIZE = 8
 _ED25519_SIG_SIZE = 64
+_BAD_CHAR = re.compile("[\x00-\x09\x0b-\x1f\ud800-\udfff]")  # controls but newline; lone surrogates aren't UTF-8
 V = TypeVar("V", bound="_PublicKey")
 
 
@@ -431,202 +427,3 @@ class Checkpoint:
         if root is None or len(root) != HASH_SIZE:
             raise MalformedCheckpointError("root hash must be base64 of 32 bytes / 根哈希须为 32 字节的 base64")
         return cls(lines[0], size, root, tuple(lines[3:]))
-
-
-# ---------------------------------------------------------------------------------------------------- cosignatures
-
-
-def cosignature_message(checkpoint_body: str, timestamp: int) -> bytes:
-    """``cosignature/v1\\ntime <timestamp>\\n`` ‖ checkpoint body: what an Ed25519 cosigner signs.
-
-    Per tlog-cosignature §Ed25519 signed message. Raises MalformedCheckpointError if the body is not a checkpoint,
-    NoteError if the timestamp is outside 0..2^63-1.
-    """
-    Checkpoint.parse(checkpoint_body)
-    if type(timestamp) is not int or not 0 <= timestamp <= MAX_INT64:
-        raise NoteError(f"cosignature timestamp {timestamp!r} outside 0..2^63-1 / 时间戳超出范围")
-    return f"{COSIGNATURE_HEADER}\ntime {timestamp}\n{checkpoint_body}".encode()
-
-
-def _checkpoint_text(checkpoint_note: str) -> str:
-    """The note text of a signed checkpoint; a bare body (which has no blank line) is returned as it is."""
-    if "\n\n" not in checkpoint_note:
-        return checkpoint_note
-    return _split_note(checkpoint_note)[0]
-
-
-@dataclass(frozen=True)
-class CosignatureVerifier(_PublicKey):
-    """A witness's Ed25519 cosignature/v1 key (type 0x04). Usable in ``open_note`` beside the log's Verifier."""
-
-    key_type = ALG_COSIGNATURE_V1
-
-    def verify(self, message: bytes, signature: bytes) -> bool:
-        """Check ``timestamp(8, big-endian) ‖ Ed25519 signature(64)`` over ``message``, a checkpoint body."""
-        if len(signature) != _TIMESTAMP_SIZE + _ED25519_SIG_SIZE:
-            return False
-        timestamp = int.from_bytes(signature[:_TIMESTAMP_SIZE], "big")
-        try:
-            signed = cosignature_message(message.decode("utf-8"), timestamp)
-        except (NoteError, UnicodeDecodeError):
-            return False
-        return _ed25519_verify(self.public_key, signed, signature[_TIMESTAMP_SIZE:])
-
-
-class Cosigner(_PrivateKey[CosignatureVerifier]):
-    """A witness's Ed25519 cosignature/v1 signer (type 0x04), for tests and a witness tool.
-
-    tlog-cosignature §Ed25519 signed message: one operator running several cosigners MUST use a distinct key for each.
-    """
-
-    key_type = ALG_COSIGNATURE_V1
-    public_class = CosignatureVerifier
-
-    def cosign(self, checkpoint_note: str, timestamp: int) -> str:
-        """The signature line ``— <name> base64(key ID ‖ timestamp ‖ signature)\\n`` for a checkpoint at ``timestamp``.
-
-        ``checkpoint_note`` is a signed checkpoint or its bare body; its signatures are not checked here (a witness
-        checks the log's signature and consistency before cosigning). Raises MalformedCheckpointError, NoteError.
-        """
-        message = cosignature_message(_checkpoint_text(checkpoint_note), timestamp)
-        payload = self.key_id.to_bytes(4, "big") + timestamp.to_bytes(8, "big") + self._private.sign(message)
-        return f"{SIGNATURE_PREFIX}{self.name} {_b64(payload)}\n"
-
-
-def generate_cosigner_key(name: str) -> tuple[str, str]:
-    """A fresh cosignature/v1 key for ``name``: (signer key text, verifier key text), both of type 0x04."""
-    cosigner = Cosigner.generate(name)
-    return cosigner.key_text(), cosigner.verifier().key_text()
-
-
-def _cosignature_payload(line_or_sig: str, verifier: CosignatureVerifier) -> bytes:
-    """The bytes after the key ID, from a signature line (name must match) or its bare base64; key ID checked."""
-    text = line_or_sig.removesuffix("\n")
-    if text.startswith(SIGNATURE_PREFIX):
-        sig, _ = _parse_signature_line(text)
-        if sig.name != verifier.name:
-            raise InvalidSignatureError(f"line is by {sig.name}, not {verifier.name} / 签名者名称不符")
-        text = sig.base64
-    raw = _b64decode(text)
-    if raw is None or len(raw) != 4 + _TIMESTAMP_SIZE + _ED25519_SIG_SIZE:
-        raise MalformedNoteError("cosignature must be base64 of 76 bytes / 副署签名须为 76 字节的 base64")
-    if int.from_bytes(raw[:4], "big") != verifier.key_id:
-        raise InvalidSignatureError(f"key ID {raw[:4].hex()} is not {verifier.key_id:08x} / 密钥标识不符")
-    return raw[4:]
-
-
-def verify_cosignature(checkpoint_note: str, line_or_sig: str, cosigner_vkey: str | CosignatureVerifier) -> int:
-    """Verify a witness cosignature on a checkpoint and return its timestamp (POSIX seconds).
-
-    ``checkpoint_note`` is the signed checkpoint (its signatures are not checked here: use ``open_note``) or its bare
-    body; ``line_or_sig`` is a ``— name base64`` line or the base64 alone. Per tlog-cosignature §Format and §Ed25519
-    signed message. Raises MalformedKeyError, MalformedCheckpointError, MalformedNoteError, InvalidSignatureError.
-    Timestamps in the future are not rejected here; the caller knows the clock.
-    """
-    if isinstance(cosigner_vkey, str):
-        cosigner_vkey = CosignatureVerifier.from_key(cosigner_vkey)
-    payload = _cosignature_payload(line_or_sig, cosigner_vkey)
-    body = _checkpoint_text(checkpoint_note)
-    Checkpoint.parse(body)
-    if not cosigner_vkey.verify(body.encode("utf-8"), payload):
-        raise InvalidSignatureError(f"cosignature by {cosigner_vkey.name}+{cosigner_vkey.key_id:08x}")
-    return int.from_bytes(payload[:_TIMESTAMP_SIZE], "big")
-
-
-# ---------------------------------------------------------------------------------------------------- proof bundles
-
-
-@dataclass(frozen=True)
-class ProofBundle:
-    """One self-contained ``.tlog-proof`` file: entry, index, inclusion proof and the signed checkpoint.
-
-    Text form per C2SP tlog-proof §Format::
-
-        c2sp.org/tlog-proof@v1
-        extra <base64(leaf_data)>
-        index <index>
-        <base64 proof hash, leaf's sibling first>   (zero or more lines)
-        <empty line>
-        <signed checkpoint note, verbatim>
-
-    Departure from tlog-proof: there the proof is detached and the verifier brings the entry; ``extra`` is optional,
-    opaque and unauthenticated. Here ``extra`` is REQUIRED and is the logged entry itself, so a certificate holder
-    keeps one file and checks it offline with nothing else but the log's key. This stays within the grammar (any
-    tlog-proof reader parses it) and honours "MUST NOT implicitly trust the extra data": ``verify_bundle`` trusts the
-    entry only because SHA-256(0x00 ‖ entry) is proved included under the signed root.
-    """
-
-    index: int
-    leaf_data: bytes
-    proof: list[bytes]
-    checkpoint_note: str
-
-    def __post_init__(self) -> None:
-        if type(self.index) is not int or not 0 <= self.index <= MAX_INT64:
-            raise MalformedBundleError(f"index {self.index!r} / 序号无效")
-        if not isinstance(self.leaf_data, bytes):
-            raise MalformedBundleError("leaf data must be bytes / 条目数据须为字节串")
-        if len(self.proof) > 63 or any(not isinstance(h, bytes) or len(h) != HASH_SIZE for h in self.proof):
-            raise MalformedBundleError("proof must be at most 63 hashes of 32 bytes / 证明哈希无效")
-        if not isinstance(self.checkpoint_note, str) or not self.checkpoint_note.endswith("\n"):
-            raise MalformedBundleError("checkpoint note must end in a newline / 检查点须以换行结尾")
-
-    def format(self) -> str:
-        """The ``.tlog-proof`` text; ``ProofBundle.parse(b.format()) == b``."""
-        head = [PROOF_HEADER, f"extra {_b64(self.leaf_data)}", f"index {self.index}", *map(_b64, self.proof)]
-        return "".join(line + "\n" for line in head) + "\n" + self.checkpoint_note
-
-    @classmethod
-    def parse(cls, text: str | bytes) -> ProofBundle:
-        """Parse strictly (canonical base64, no leading zeros). Raises MalformedBundleError; the note is not opened."""
-        if isinstance(text, bytes):
-            try:
-                text = text.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise MalformedBundleError("not UTF-8 / 非 UTF-8 编码") from exc
-        head, sep, note = text.partition("\n\n")
-        lines = head.split("\n")
-        if not sep or len(lines) < 3 or lines[0] != PROOF_HEADER:
-            raise MalformedBundleError(f"expected {PROOF_HEADER}, extra, index lines and a blank line / 缺少文件头")
-        return cls(_parse_index(lines[2]), _parse_extra(lines[1]), [_parse_hash(h) for h in lines[3:]], note)
-
-
-def _parse_extra(line: str) -> bytes:
-    raw = _b64decode(line.removeprefix("extra ")) if line.startswith("extra ") else None
-    if raw is None:
-        raise MalformedBundleError("second line must be 'extra <base64 entry>' / 第二行须为 extra 与条目的 base64")
-    return raw
-
-
-def _parse_index(line: str) -> int:
-    index = _parse_decimal(line.removeprefix("index "), MAX_INT64) if line.startswith("index ") else None
-    if index is None:
-        raise MalformedBundleError("third line must be 'index <decimal>' / 第三行须为 index 与十进制序号")
-    return index
-
-
-def _parse_hash(line: str) -> bytes:
-    raw = _b64decode(line)
-    if raw is None or len(raw) != HASH_SIZE:
-        raise MalformedBundleError(f"proof line {line[:60]!r} is not base64 of 32 bytes / 证明行无效")
-    return raw
-
-
-def verify_bundle(bundle: ProofBundle | str | bytes, verifier: NoteVerifier) -> Checkpoint:
-    """Check a proof bundle offline against the log's key and return the checkpoint it is proved under.
-
-    Opens the note (the log's signature must verify; other signatures, such as witness cosignatures, are kept
-    unchecked), parses the checkpoint (tlog-checkpoint), and proves SHA-256(0x00 ‖ leaf_data) is leaf ``index`` of
-    the tree of that size and root (RFC 9162 §2.1.3.2). Raises a NoteError subclass: MalformedBundleError,
-    MalformedNoteError, InvalidSignatureError, UnverifiedNoteError, MalformedCheckpointError, InclusionError.
-    Cost: one Ed25519 verification and about log2(size) hashes.
-    """
-    if not isinstance(bundle, ProofBundle):
-        bundle = ProofBundle.parse(bundle)
-    note = open_note(bundle.checkpoint_note, [verifier])
-    checkpoint = Checkpoint.parse(note.text)
-    try:
-        verify_inclusion(leaf_hash(bundle.leaf_data), bundle.index, checkpoint.size, bundle.proof, checkpoint.root_hash)
-    except ProofError as exc:
-        raise InclusionError(f"entry {bundle.index} in tree of size {checkpoint.size}: {exc}") from exc
-    return checkpoint

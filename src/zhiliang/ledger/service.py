@@ -26,7 +26,7 @@ from zhiliang.kernel.config import Settings
 from zhiliang.kernel.db import Database
 from zhiliang.kernel.errors import DomainError, invalid, not_found
 from zhiliang.kernel.events import Event
-from zhiliang.ledger import domain, merkle, note, tiles
+from zhiliang.ledger import cosignature, domain, merkle, note, proof, tiles
 from zhiliang.ledger.models import LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerState
 from zhiliang.ledger.store import SqlHashStore, append_entries
 
@@ -56,9 +56,9 @@ def _create_key(path: Path, name: str) -> None:
         fh.write(skey + "\n")
 
 
-def witness_verifiers(settings: Settings) -> list[note.CosignatureVerifier]:
+def witness_verifiers(settings: Settings) -> list[cosignature.CosignatureVerifier]:
     """The configured witnesses' cosignature verifiers."""
-    return [note.CosignatureVerifier.from_key(k) for k in settings.ledger_witnesses]
+    return [cosignature.CosignatureVerifier.from_key(k) for k in settings.ledger_witnesses]
 
 
 # ---------------------------------------------------------------------------------------------------- sequencing
@@ -239,14 +239,14 @@ def first_checkpoint_covering(session: Session, index: int) -> LedgerCheckpoint 
                            .order_by(LedgerCheckpoint.size).limit(1)).first()
 
 
-def proof_bundle(session: Session, seq: int) -> note.ProofBundle:
+def proof_bundle(session: Session, seq: int) -> proof.ProofBundle:
     """A self-contained proof (C2SP tlog-proof form carrying the entry) that event ``seq`` is in the log,
     against the latest checkpoint. Raises 404 if the event is not logged yet. Cost: O(log n) stored hashes."""
     entry = entry_for_event(session, seq)
     checkpoint = latest_checkpoint(session)
     store = SqlHashStore(session.connection())
-    proof = merkle.inclusion_proof(entry.idx, checkpoint.size, store)
-    return note.ProofBundle(entry.idx, bytes(entry.data), proof, cosigned_note(session, checkpoint))
+    path = merkle.inclusion_proof(entry.idx, checkpoint.size, store)
+    return proof.ProofBundle(entry.idx, bytes(entry.data), path, cosigned_note(session, checkpoint))
 
 
 def consistency(session: Session, old_size: int, new_size: int | None = None) -> tuple[list[bytes], int]:
@@ -295,7 +295,7 @@ def recent_entries(session: Session, limit: int = 20) -> list[LedgerEntry]:
 # ---------------------------------------------------------------------------------------------------- witnesses
 
 
-def add_cosignature(session: Session, note_text: str, witnesses: Sequence[note.CosignatureVerifier],
+def add_cosignature(session: Session, note_text: str, witnesses: Sequence[cosignature.CosignatureVerifier],
                     clock: Clock) -> list[str]:
     """Store the cosignatures in ``note_text`` (one of our checkpoints with witness lines appended).
 
@@ -335,8 +335,8 @@ def _split_cosigned(note_text: str) -> tuple[str, list[str]]:
     return body + "\n", [line for line in signatures.split("\n") if line]
 
 
-def _verify_line(checkpoint_note: str, line: str, verifier: note.CosignatureVerifier) -> int | None:
+def _verify_line(checkpoint_note: str, line: str, verifier: cosignature.CosignatureVerifier) -> int | None:
     try:
-        return note.verify_cosignature(checkpoint_note, line, verifier)
+        return cosignature.verify_cosignature(checkpoint_note, line, verifier)
     except note.NoteError:
         return None

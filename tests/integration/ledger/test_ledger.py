@@ -14,7 +14,7 @@ from zhiliang.app import audited_tables
 from zhiliang.kernel import events
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.errors import DomainError
-from zhiliang.ledger import audit, domain, merkle, note, service, tiles
+from zhiliang.ledger import audit, cosignature, domain, merkle, note, proof, service, tiles
 from zhiliang.registry import uscc
 from zhiliang.registry.domain import EnterpriseRecord
 from zhiliang.registry.service import upsert_enterprises
@@ -98,14 +98,14 @@ def test_proof_bundle_verifies_offline_and_fails_when_altered(rt, signer, city):
     sequence(rt, signer)
     with rt.db.read() as s:
         bundle = service.proof_bundle(s, nth_event(rt, 4))
-    checkpoint = note.verify_bundle(bundle.format(), signer.verifier())
+    checkpoint = proof.verify_bundle(bundle.format(), signer.verifier())
     assert checkpoint.size == 12 and bundle.index == 3
-    forged = note.ProofBundle(bundle.index, bundle.leaf_data.replace("第3".encode(), "第9".encode()),
+    forged = proof.ProofBundle(bundle.index, bundle.leaf_data.replace("第3".encode(), "第9".encode()),
                               bundle.proof, bundle.checkpoint_note)
     with pytest.raises(note.NoteError):
-        note.verify_bundle(forged, signer.verifier())
+        proof.verify_bundle(forged, signer.verifier())
     with pytest.raises(note.NoteError):
-        note.verify_bundle(bundle, note.Signer.generate(ORIGIN).verifier())
+        proof.verify_bundle(bundle, note.Signer.generate(ORIGIN).verifier())
 
 
 def test_proof_of_an_event_not_yet_logged_is_404(rt, signer, city):
@@ -146,14 +146,14 @@ def test_tiles_rebuild_the_signed_tree(rt, signer, city):
 
 def test_cosignatures_from_configured_witnesses_are_stored_and_shown(rt, signer, city):
     sequence(rt, signer)
-    witness = note.Cosigner.generate("witness.example/w1")
-    stranger = note.Cosigner.generate("stranger.example/w9")
+    witness = cosignature.Cosigner.generate("witness.example/w1")
+    stranger = cosignature.Cosigner.generate("stranger.example/w9")
     with rt.db.begin() as s:
         latest = service.latest_checkpoint(s)
         cosigned = latest.note + witness.cosign(latest.note, 1_800_000_000)
         assert service.add_cosignature(s, cosigned, [witness.verifier()], rt.clock) == ["witness.example/w1"]
         shown = service.cosigned_note(s, latest)
-        assert note.verify_cosignature(shown, shown.splitlines()[-1], witness.verifier()) == 1_800_000_000
+        assert cosignature.verify_cosignature(shown, shown.splitlines()[-1], witness.verifier()) == 1_800_000_000
         assert [c.witness for c in service.cosignatures(s)] == ["witness.example/w1"]
     bad_cases = [
         latest.note + stranger.cosign(latest.note, 1_800_000_000),  # not a configured witness

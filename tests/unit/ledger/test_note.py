@@ -12,14 +12,19 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from zhiliang.ledger.cosignature import (
+    CosignatureVerifier,
+    Cosigner,
+    cosignature_message,
+    generate_cosigner_key,
+    verify_cosignature,
+)
 from zhiliang.ledger.note import (
     ALG_COSIGNATURE_V1,
     ALG_ED25519,
     MAX_SIGNATURES,
     AmbiguousKeyError,
     Checkpoint,
-    CosignatureVerifier,
-    Cosigner,
     InclusionError,
     InvalidSignatureError,
     KeyIdMismatchError,
@@ -28,21 +33,17 @@ from zhiliang.ledger.note import (
     MalformedKeyError,
     MalformedNoteError,
     NoteError,
-    ProofBundle,
     Signature,
     Signer,
     UnverifiedNoteError,
     Verifier,
-    cosignature_message,
-    generate_cosigner_key,
     generate_key,
     is_valid_name,
     key_id,
     open_note,
     sign,
-    verify_bundle,
-    verify_cosignature,
 )
+from zhiliang.ledger.proof import ProofBundle, verify_bundle
 
 VECTORS_PATH = Path(__file__).resolve().parents[4] / "shared" / "vectors" / "ledger_vectors.json"
 VECTORS = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
