@@ -56,3 +56,16 @@ ZHILIANG = [sys.executable, "-m", "zhiliang"]
 def zl(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """Run ``zhiliang ARGS`` as a user would, in a separate process."""
     return subprocess.run([*ZHILIANG, *args], env=env, capture_output=True, text=True, timeout=300)
+
+
+def ledger_vectors_path() -> Path:
+    """The published ledger test vectors: ``ZHILIANG_VECTORS`` if set, else the copy in ``tests/vectors`` (kept in
+    the repository so a clone alone runs the suite; ``test_note.py`` checks it against ``../shared/vectors``)."""
+    if env := os.environ.get("ZHILIANG_VECTORS"):
+        return Path(env)
+    return Path(__file__).resolve().parent / "vectors" / "ledger_vectors.json"
+
+
+def shared_vectors_path() -> Path:
+    """Where the project's shared reference copy lives: ``../shared/vectors`` beside the repository."""
+    return Path(__file__).resolve().parents[2] / "shared" / "vectors" / "ledger_vectors.json"

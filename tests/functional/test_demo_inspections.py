@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from zhiliang import demo
 from zhiliang.app import audited_tables
 from zhiliang.demo import inspections
-from zhiliang.inspections import domain, service
+from zhiliang.inspections import domain, results, service
 from zhiliang.inspections.models import InspectionFinding, InspectionItem, InspectionPlan, InspectionTarget
 from zhiliang.kernel.audit import AuditEntry
 from zhiliang.kernel.events import Event
@@ -67,7 +67,7 @@ def test_results_are_published_with_a_realistic_spread_and_visible_over_http(cit
     published = [t for t in targets if t[2] == "published"]
     assert len(published) >= 10
     outcomes = Counter(t[3] for t in published)
-    assert outcomes.most_common(1)[0][0] == "NO_PROBLEM" and set(outcomes) <= set(service.FINDINGS)
+    assert outcomes.most_common(1)[0][0] == "NO_PROBLEM" and set(outcomes) <= set(results.FINDINGS)
     assert all(t[2] in ("published", "unmet") for t in targets if t[1] == "published")
     in_progress = Counter(t[2] for t in targets if t[1] == "drawn")
     assert in_progress["assigned"] > 0 and not in_progress["published"]
@@ -77,7 +77,7 @@ def test_results_are_published_with_a_realistic_spread_and_visible_over_http(cit
         t[0] == c and t[2] == "published" for t in targets))
     body = client.get(f"/api/v1/inspections/plans/{code}").json()
     assert body["status"] == "published" and body["targets"]
-    assert {t["outcome_zh"] for t in body["targets"]} <= {zh for zh, _ in service.FINDINGS.values()}
+    assert {t["outcome_zh"] for t in body["targets"]} <= {zh for zh, _ in results.FINDINGS.values()}
     listed = {p["code"] for p in client.get("/api/v1/inspections/plans").json()["items"]}
     assert listed == {c for c, p in plans.items() if p.status != "draft"}
 

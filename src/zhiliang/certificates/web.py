@@ -10,8 +10,10 @@ from urllib.parse import quote
 import segno
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlalchemy import select
 
-from zhiliang.certificates import api, policy, queries, verification
+from zhiliang.certificates import api, domain, policy, queries, refdata, verification
+from zhiliang.certificates.models import Certificate
 from zhiliang.kernel.errors import unauthenticated
 from zhiliang.kernel.http.context import resolve, runtime
 from zhiliang.kernel.http.render import render
@@ -73,10 +75,7 @@ def signals_page(request: Request, kind: str | None = None) -> Response:
 
 def profile_section(session: Any, enterprise_id: int, today: Any) -> dict[str, Any] | None:
     """Certificates an enterprise holds, for its public profile (a section the app wires in)."""
-    from sqlalchemy import select
 
-    from zhiliang.certificates import domain, refdata
-    from zhiliang.certificates.models import Certificate
     rows = session.scalars(select(Certificate).where(Certificate.holder_id == enterprise_id)
                            .order_by(Certificate.issued_date.desc()).limit(50)).all()
     if not rows:

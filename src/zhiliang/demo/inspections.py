@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from zhiliang.demo import words
 from zhiliang.demo.draw import Weighted, id_number, person_name, phone, rng_for
-from zhiliang.inspections import service
+from zhiliang.inspections import results, service
 from zhiliang.inspections.models import InspectionFinding, InspectionItem, InspectionPlan, InspectionTarget
 from zhiliang.kernel import audit
 from zhiliang.kernel.auth import Actor, User
@@ -407,12 +407,12 @@ def _results(rt: Runtime, seed: int, spec: PlanSpec, ids: dict[str, int], actors
         for row in rows:
             if row.status == "assigned" and row.rank < record_upto:
                 for item, code in findings(seed, spec.code, row.uscc, row.risk_class, spec.items):
-                    service.record_finding(session, recorder, row.id, ids[item], code, NOTES.get(code), at)
+                    results.record_finding(session, recorder, row.id, ids[item], code, NOTES.get(code), at)
                     tally.findings += 1
             if row.status in ("assigned", "recorded") and row.rank < min(record_upto, approve_upto):
-                service.approve(session, approver, row.id, at)
+                results.approve(session, approver, row.id, at)
         if spec.stage == "published":
-            tally.published += service.publish(session, approver, spec.code, at)
+            tally.published += results.publish(session, approver, spec.code, at)
 
 
 def counts(rt: Runtime) -> dict[str, int]:

@@ -260,9 +260,9 @@ def verify_draw(record: Mapping[str, Any]) -> tuple[bool, dict[str, bool | None]
     checks["draw"] = result.as_record() == _normal_result(record["result"])
     checks["inspectors_digest"] = checks["assignment"] = None
     if "assignment" in record:
-        inspectors = [_inspector(r) for r in record["inspectors"]]
+        inspectors = [inspector_from_record(r) for r in record["inspectors"]]
         checks["inspectors_digest"] = inspectors_digest(inspectors) == params.get("inspectors_digest")
-        targets = [_target(r) for r in record["targets"]]
+        targets = [target_from_record(r) for r in record["targets"]]
         recomputed = assign(targets, inspectors, per_target=params.get("per_target", 2),
                             workload_cap=params["workload_cap"], departments=tuple(params.get("departments", ())),
                             seed=seed, plan_id=record["plan_id"])
@@ -276,12 +276,14 @@ def _normal_result(published: Mapping[str, Any]) -> dict[str, Any]:
             "sizes": dict(published["sizes"])}
 
 
-def _inspector(r: Mapping[str, Any]) -> Inspector:
+def inspector_from_record(r: Mapping[str, Any]) -> Inspector:
+    """The :class:`Inspector` of a public-record entry (:func:`inspector_record`'s inverse)."""
     return Inspector(int(r["id"]), r["department"], r["jurisdiction"], frozenset(r.get("skills", ())),
                      r.get("affiliation"), frozenset(int(e) for e in r.get("conflicts", ())))
 
 
-def _target(r: Mapping[str, Any]) -> Target:
+def target_from_record(r: Mapping[str, Any]) -> Target:
+    """The :class:`Target` of a public-record entry (:func:`target_record`'s inverse)."""
     last_round = frozenset(int(i) for i in r.get("last_round_inspectors", ()))
     skills = frozenset(r.get("required_skills", ()))
     return Target(int(r["entity_id"]), r["division_code"], r.get("affiliation"), skills, last_round)

@@ -1,5 +1,6 @@
 """Random-inspection use cases (双随机、一公开, 国办发〔2015〕58号; joint plans 国发〔2019〕5号): plans, the three
-published steps of a verifiable draw (commit, seed, draw with inspector assignment), findings, approval and publication.
+published steps of a verifiable draw (commit, seed, draw with inspector assignment). Findings, approval and
+publication are in ``inspections.results``.
 
 The three steps (issue 5, point 3):
 
@@ -16,23 +17,19 @@ The three steps (issue 5, point 3):
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import zlib
 from collections.abc import Iterator
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhiliang.inspections import domain
 from zhiliang.inspections.assign import Inspector, Target, assign
 from zhiliang.inspections.models import (
-    InspectionAttachment,
-    InspectionFinding,
     InspectionItem,
     InspectionPlan,
     InspectionPool,
@@ -47,24 +44,16 @@ from zhiliang.ledger import service as ledger
 from zhiliang.registry import queries as registry
 
 SEED_RULE = "root hash of the first signed checkpoint of ledger {origin} that includes the commitment event"
-FINDINGS = {
-    "NO_PROBLEM": ("未发现问题", "No problem found"),
-    "CORRECTED": ("发现问题已责令改正", "Problem found, correction ordered"),
-    "NONCONFORMING": ("不合格", "Nonconforming"),
-    "NOT_PUBLICISED": ("未按规定公示信息", "Information not publicised as required"),
-    "UNREACHABLE": ("通过登记的住所无法联系", "Cannot be reached at the registered address"),
-}
-"""Finding codes of a checked item, worst last (the target's outcome is its worst finding)."""
 
 
-def _regulator(actor: Actor, division: str | None = None) -> None:
+def require_regulator(actor: Actor, division: str | None = None) -> None:
     if actor.role == "admin":
         return
     if actor.role != "regulator" or (division is not None and not covers(actor.jurisdiction, division)):
         raise forbidden()
 
 
-def _plan(session: Session, code: str, *, lock: bool = False) -> InspectionPlan:
+def get_plan(session: Session, code: str, *, lock: bool = False) -> InspectionPlan:
     query = select(InspectionPlan).where(InspectionPlan.code == code)
     plan = session.scalars(query.with_for_update() if lock else query).first()
     if plan is None:
@@ -72,7 +61,7 @@ def _plan(session: Session, code: str, *, lock: bool = False) -> InspectionPlan:
     return plan
 
 
-def _expect(plan: InspectionPlan, *statuses: str) -> None:
+def expect_status(plan: InspectionPlan, *statuses: str) -> None:
     if plan.status not in statuses:
         raise conflict("inspections.status", f"计划当前状态为 {plan.status},不能执行此步骤",
                        f"The plan is {plan.status}; this step needs {' or '.join(statuses)}", "status")
@@ -94,7 +83,7 @@ def _log(session: Session, actor: Actor, at: datetime, plan: InspectionPlan, typ
 def create_item(session: Session, actor: Actor, at: datetime, *, code: str, name: str, legal_basis: str,
                 department: str, method: str, entity_types: list[str], skills: list[str]) -> InspectionItem:
     """Add an entry to the public item list (抽查事项清单); regulators and admins. 409 for an existing code."""
-    _regulator(actor)
+    require_regulator(actor)
     if session.scalar(select(InspectionItem.id).where(InspectionItem.code == code)):
         raise conflict("inspections.item_exists", f"抽查事项编号已存在:{code}", f"Item code exists: {code}", "code")
     if not legal_basis.strip():
@@ -121,7 +110,7 @@ def create_plan(session: Session, actor: Actor, at: datetime, *, code: str, titl
                 ratios: dict[str, str], min_per_stratum: int = 0, per_target: int = 2, workload_cap: int = 50,
                 origin: str = "zhiliang.local/ledger") -> InspectionPlan:
     """A draft plan within the actor's jurisdiction. Raises 403, 409 (code taken), 422 (no items, bad ratios)."""
-    _regulator(actor, jurisdiction)
+    require_regulator(actor, jurisdiction)
     if "\x00" in code or not code.strip():
         raise invalid("inspections.code", "计划编号无效", "Invalid plan code", "code")
     if session.scalar(select(InspectionPlan.id).where(InspectionPlan.code == code)):
@@ -157,7 +146,7 @@ def _pool_rows(session: Session, plan: InspectionPlan) -> Iterator[tuple[int, st
 
 def preview(session: Session, code: str) -> dict[str, Any]:
     """Pool size and quota per class as the plan stands (nothing is written)."""
-    plan = _plan(session, code)
+    plan = get_plan(session, code)
     sizes = dict.fromkeys(domain.RISK_CLASSES, 0)
     for _, risk_class in _pool_rows(session, plan):
         sizes[risk_class] += 1
@@ -186,9 +175,9 @@ def commit(session: Session, actor: Actor, code: str, at: datetime) -> Inspectio
 
     Raises 403, 404, 409 unless the plan is a draft, 422 for an empty pool. Cost: one pass over the pool.
     """
-    plan = _plan(session, code, lock=True)
-    _regulator(actor, plan.jurisdiction)
-    _expect(plan, "draft")
+    plan = get_plan(session, code, lock=True)
+    require_regulator(actor, plan.jurisdiction)
+    expect_status(plan, "draft")
     rows = list(_pool_rows(session, plan))
     if not rows:
         raise invalid("inspections.empty_pool", "筛选条件下没有检查对象", "No entity matches the plan's filters",
@@ -215,9 +204,9 @@ def fix_seed(session: Session, actor: Actor, code: str, at: datetime) -> Inspect
 
     Raises 409 while no such checkpoint exists yet (the sequencer logs within about a second; try again).
     """
-    plan = _plan(session, code, lock=True)
-    _regulator(actor, plan.jurisdiction)
-    _expect(plan, "committed")
+    plan = get_plan(session, code, lock=True)
+    require_regulator(actor, plan.jurisdiction)
+    expect_status(plan, "committed")
     entry = ledger.entry_for_event_or_none(session, plan.commitment_seq)
     checkpoint = ledger.first_checkpoint_covering(session, entry.idx) if entry else None
     if checkpoint is None:
@@ -251,10 +240,8 @@ def pool_arrays(session: Session, plan: InspectionPlan) -> tuple[np.ndarray, np.
     if blob is None:
         return np.zeros(0, np.int64), np.zeros(0, np.uint8)
     raw = zlib.decompress(blob.data)
-    if not raw.startswith(_POOL_MAGIC):  # snapshots made before the binary form: "id,class\n" lines
-        pairs = [line.split(",") for line in raw.decode().splitlines()]
-        return (np.array([int(i) for i, _ in pairs], np.int64),
-                np.frombuffer("".join(c for _, c in pairs).encode("ascii"), np.uint8))
+    if not raw.startswith(_POOL_MAGIC):
+        raise ValueError(f"抽查计划 {plan.code} 的对象库快照格式未知 / unknown pool snapshot format")
     body = raw[len(_POOL_MAGIC):]
     n = len(body) // 9
     return np.frombuffer(body[:8 * n], "<i8").astype(np.int64), np.frombuffer(body[8 * n:], np.uint8)
@@ -301,13 +288,13 @@ def run_draw(session: Session, actor: Actor, code: str, at: datetime, publish_by
     Targets that cannot be staffed are kept with status ``unmet`` and their reasons, never dropped. Cost: one
     SHA-256 per pool member plus the assignment (see ``domain.draw`` and ``assign.assign``).
     """
-    plan = _plan(session, code, lock=True)
-    _regulator(actor, plan.jurisdiction)
-    _expect(plan, "seeded")
+    plan = get_plan(session, code, lock=True)
+    require_regulator(actor, plan.jurisdiction)
+    expect_status(plan, "seeded")
     result = domain.draw(_pool_by_class(session, plan), plan.ratios, bytes.fromhex(plan.seed), plan.code,
                          plan.min_per_stratum)
     targets = _targets(session, plan, result.targets())
-    inspectors = [domain._inspector(r) for r in plan.inspectors or []]
+    inspectors = [domain.inspector_from_record(r) for r in plan.inspectors or []]
     assignment = assign(targets, inspectors, per_target=plan.per_target, workload_cap=plan.workload_cap,
                         departments=tuple(sorted(plan.departments)) if len(plan.departments) > 1 else (),
                         seed=bytes.fromhex(plan.seed), plan_id=plan.code)
@@ -345,7 +332,7 @@ def _store_targets(session: Session, rows: list[dict[str, Any]]) -> None:
 
 def public_record(session: Session, code: str) -> dict[str, Any]:
     """Everything needed to re-run the draw (``domain.verify_draw``'s keys) plus the seed's signed checkpoint."""
-    plan = _plan(session, code)
+    plan = get_plan(session, code)
     if plan.status in ("draft",):
         raise conflict("inspections.not_committed", "计划尚未提交承诺", "The plan has no commitment yet", "status")
     record: dict[str, Any] = {
@@ -364,156 +351,3 @@ def public_record(session: Session, code: str) -> dict[str, Any]:
         record["assignment"] = {"by_target": {str(r.entity_id): list(r.inspectors) for r in rows if r.inspectors},
                                 "unmet": plan.unmet or {}}
     return record
-
-
-# ---------------------------------------------------------------------------------------------------- results
-
-
-def record_finding(session: Session, actor: Actor, target_id: int, item_id: int, code: str, note: str | None,
-                   at: datetime) -> InspectionFinding:
-    """Record the finding of one item for a drawn target (regulators in the plan's jurisdiction).
-
-    Raises 404, 403, 409 once the target is approved, 422 for an unknown finding code or an item not in the plan.
-    """
-    target = session.get(InspectionTarget, target_id, with_for_update=True)
-    if target is None:
-        raise not_found("检查对象", "Inspection target", target_id)
-    plan = session.get(InspectionPlan, target.plan_id)
-    _regulator(actor, plan.jurisdiction)
-    if target.status in ("approved", "published"):
-        raise conflict("inspections.locked", "结果已审核,不能修改", "The result is approved; it cannot change",
-                       "status")
-    if code not in FINDINGS:
-        raise invalid("inspections.finding", f"未知的检查结果代码:{code}", f"Unknown finding code: {code}",
-                      "code")
-    if item_id not in plan.item_ids:
-        raise invalid("inspections.item", "该事项不在本计划中", "This item is not part of the plan", "item_id")
-    finding = session.scalars(select(InspectionFinding).where(InspectionFinding.target_id == target_id,
-                                                              InspectionFinding.item_id == item_id)).first()
-    if finding is None:
-        finding = InspectionFinding(target_id=target_id, item_id=item_id, code=code, note=note,
-                                    recorded_by=actor.label, recorded_at=at)
-        session.add(finding)
-    finding.code, finding.note, finding.recorded_by, finding.recorded_at = code, note, actor.label, at
-    target.status = "recorded"
-    order = list(FINDINGS)
-    codes = [f.code for f in session.scalars(select(InspectionFinding).where(
-        InspectionFinding.target_id == target_id))] + [code]
-    target.outcome = max(codes, key=order.index)
-    session.flush()
-    audit.record(session, at=at, actor_id=actor.user_id, actor_label=actor.label, tag="inspections:finding:record",
-                 entity_type="inspection_target", entity_id=target.id, before=None,
-                 after={"item_id": item_id, "code": code})
-    return finding
-
-
-def approve(session: Session, actor: Actor, target_id: int, at: datetime) -> InspectionTarget:
-    """Approve a recorded result (another regulator than the one who recorded it, as 审核 requires)."""
-    target = session.get(InspectionTarget, target_id, with_for_update=True)
-    if target is None:
-        raise not_found("检查对象", "Inspection target", target_id)
-    plan = session.get(InspectionPlan, target.plan_id)
-    _regulator(actor, plan.jurisdiction)
-    if target.status != "recorded":
-        raise conflict("inspections.not_recorded", "只有已录入结果的对象可以审核",
-                       "Only a recorded result can be approved", "status")
-    recorders = set(session.scalars(select(InspectionFinding.recorded_by).where(
-        InspectionFinding.target_id == target_id)))
-    if actor.label in recorders:
-        raise conflict("inspections.four_eyes", "录入人不能审核自己录入的结果",
-                       "Whoever recorded a result cannot approve it", "status")
-    target.status, target.approved_by, target.approved_at = "approved", actor.label, at
-    audit.record(session, at=at, actor_id=actor.user_id, actor_label=actor.label, tag="inspections:target:approve",
-                 entity_type="inspection_target", entity_id=target.id, before=None, after={"outcome": target.outcome})
-    return target
-
-
-def publish(session: Session, actor: Actor, code: str, at: datetime) -> int:
-    """Publish every approved result of the plan (一公开); each becomes an event on the enterprise for credit.
-    Returns how many were published."""
-    plan = _plan(session, code, lock=True)
-    _regulator(actor, plan.jurisdiction)
-    _expect(plan, "drawn", "published")
-    targets = session.scalars(select(InspectionTarget).where(InspectionTarget.plan_id == plan.id,
-                                                             InspectionTarget.status == "approved")).all()
-    for target in targets:
-        target.status, target.published_at = "published", at
-        findings = [{"item_id": f.item_id, "code": f.code} for f in session.scalars(
-            select(InspectionFinding).where(InspectionFinding.target_id == target.id))]
-        events.emit(session, "inspections.ResultPublished", f"enterprise:{target.entity_id}",
-                    {"plan": plan.code, "target_id": target.id, "outcome": target.outcome, "findings": findings},
-                    at=at, actor=actor.label)
-    remaining = session.scalar(select(func.count()).select_from(InspectionTarget).where(
-        InspectionTarget.plan_id == plan.id, InspectionTarget.status.not_in(("published", "unmet"))))
-    if not remaining:
-        plan.status, plan.published_at = "published", at
-    audit.record(session, at=at, actor_id=actor.user_id, actor_label=actor.label, tag="inspections:plan:publish",
-                 entity_type="inspection_plan", entity_id=plan.id, before=None, after={"published": len(targets)})
-    return len(targets)
-
-
-def overdue(session: Session, today: date) -> list[InspectionPlan]:
-    """Plans whose publication deadline (working days after the draw) has passed with results unpublished."""
-    return list(session.scalars(select(InspectionPlan).where(
-        InspectionPlan.status == "drawn", InspectionPlan.publish_by < today).order_by(InspectionPlan.publish_by)))
-
-
-
-
-# ---------------------------------------------------------------------------------------------------- attachments
-
-ATTACHMENT_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
-"""Accepted evidence, recognised by content (the name and the browser's claim are not trusted)."""
-
-
-def _content_type(head: bytes) -> str | None:
-    return next((kind for magic, kind in ATTACHMENT_TYPES.items() if head.startswith(magic)), None)
-
-
-def add_attachment(session: Session, actor: Actor, target_id: int, file_name: str, data: bytes, store: Path,
-                   at: datetime, max_bytes: int) -> InspectionAttachment:
-    """Attach a PDF, JPEG or PNG of at most ``max_bytes`` to a target (regulators in the plan's jurisdiction).
-
-    The file is written under ``store`` by its SHA-256 (atomically: a temporary file renamed), then its row.
-    Raises 404, 403, 409 once the result is approved, 422 for another type, an empty or too large file.
-    """
-    target = session.get(InspectionTarget, target_id)
-    if target is None:
-        raise not_found("检查对象", "Inspection target", target_id)
-    plan = session.get(InspectionPlan, target.plan_id)
-    _regulator(actor, plan.jurisdiction)
-    if target.status in ("approved", "published"):
-        raise conflict("inspections.locked", "结果已审核,不能再添加附件", "The result is approved; no more attachments",
-                       "file")
-    if not data or len(data) > max_bytes:
-        raise invalid("inspections.attachment_size", f"附件须为 1 字节至 {max_bytes >> 20} MB",
-                      f"An attachment must be 1 byte to {max_bytes >> 20} MB", "file")
-    kind = _content_type(data[:16])
-    if kind is None:
-        raise invalid("inspections.attachment_type", "附件只接受 PDF、JPEG 或 PNG 文件",
-                      "Attachments must be PDF, JPEG or PNG files", "file")
-    digest = hashlib.sha256(data).hexdigest()
-    path = store / digest[:2] / digest
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    row = InspectionAttachment(target_id=target_id, file_name=file_name[:255] or "attachment", content_type=kind,
-                               size=len(data), sha256=digest, uploaded_by=actor.label, uploaded_at=at)
-    session.add(row)
-    session.flush()
-    audit.record(session, at=at, actor_id=actor.user_id, actor_label=actor.label,
-                 tag="inspections:attachment:add", entity_type="inspection_target", entity_id=target_id,
-                 before=None, after={"file": row.file_name, "sha256": digest, "size": len(data)})
-    return row
-
-
-def attachment(session: Session, actor: Actor, attachment_id: int) -> InspectionAttachment:
-    """An attachment's row, for staff of the plan's jurisdiction (evidence may show people: not public)."""
-    row = session.get(InspectionAttachment, attachment_id)
-    if row is None:
-        raise not_found("附件", "Attachment", attachment_id)
-    plan = session.get(InspectionPlan, session.get(InspectionTarget, row.target_id).plan_id)
-    _regulator(actor, plan.jurisdiction)
-    return row

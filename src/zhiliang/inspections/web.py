@@ -11,11 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from zhiliang.inspections import service
+from zhiliang.inspections import results, service
 from zhiliang.inspections.models import InspectionFinding, InspectionItem, InspectionPlan, InspectionTarget
-from zhiliang.kernel.errors import invalid, unauthenticated
+from zhiliang.kernel.errors import invalid, not_found, unauthenticated
 from zhiliang.kernel.http.context import Id, resolve, runtime
+from zhiliang.kernel.http.exports import download
 from zhiliang.kernel.http.render import render
+from zhiliang.registry import queries as registry
 
 router = APIRouter(tags=["inspections 双随机"])
 
@@ -54,16 +56,14 @@ def _plan_out(plan: InspectionPlan) -> dict[str, Any]:
 
 
 def _targets(session, plan: InspectionPlan, public: bool) -> list[dict[str, Any]]:  # noqa: ANN001
-    from zhiliang.registry import queries as registry
-
     query = select(InspectionTarget).where(InspectionTarget.plan_id == plan.id).order_by(InspectionTarget.rank)
     if public:
         query = query.where(InspectionTarget.status == "published")
     rows = session.scalars(query.limit(2000)).all()
-    names = {e.id: e.name for e in (registry.enterprise(session, r.entity_id) for r in rows) if e}
+    names = {i: e.name for i, e in registry.enterprises_by_id(session, [r.entity_id for r in rows]).items()}
     return [{"id": r.id, "entity_id": r.entity_id, "name": names.get(r.entity_id), "risk_class": r.risk_class,
-             "status": r.status, "outcome": r.outcome, "outcome_zh": service.FINDINGS.get(r.outcome, ("", ""))[0],
-             "outcome_en": service.FINDINGS.get(r.outcome, ("", ""))[1], "inspectors": r.inspectors}
+             "status": r.status, "outcome": r.outcome, "outcome_zh": results.FINDINGS.get(r.outcome, ("", ""))[0],
+             "outcome_en": results.FINDINGS.get(r.outcome, ("", ""))[1], "inspectors": r.inspectors}
             for r in rows]
 
 
@@ -100,7 +100,7 @@ def plans(request: Request) -> dict[str, Any]:
 def plan(request: Request, code: str) -> dict[str, Any]:
     """A plan's commitment, seed and result, and its published results."""
     with runtime(request).db.read() as session:
-        found = service._plan(session, code)
+        found = service.get_plan(session, code)
         return {**_plan_out(found), "targets": _targets(session, found, public=True)}
 
 
@@ -148,19 +148,17 @@ EXPORT_HEADER = ("序号 Rank", "统一社会信用代码 USCC", "名称 Name", 
 def export(request: Request, code: str, format: str = "csv") -> Response:
     """The draw and its results as CSV or XLSX: every target in draw order with its inspectors; an outcome only
     once published."""
-    from zhiliang.kernel.http.exports import download
-    from zhiliang.registry import queries as registry
-
     with runtime(request).db.read() as session:
-        found = service._plan(session, code)
+        found = service.get_plan(session, code)
         if found.status == "draft":
             service.public_record(session, code)  # raises the 409 a draft deserves
         rows = session.scalars(select(InspectionTarget).where(InspectionTarget.plan_id == found.id)
                                .order_by(InspectionTarget.rank)).all()
+        entities = registry.enterprises_by_id(session, [r.entity_id for r in rows])
         out = []
         for r in rows:
-            entity = registry.enterprise(session, r.entity_id)
-            outcome = service.FINDINGS.get(r.outcome, ("", ""))[0] if r.status == "published" else ""
+            entity = entities.get(r.entity_id)
+            outcome = results.FINDINGS.get(r.outcome, ("", ""))[0] if r.status == "published" else ""
             out.append((r.rank + 1, entity.uscc if entity else "", entity.name if entity else "", r.risk_class,
                         r.division_code or "", " ".join(str(i) for i in r.inspectors or []), r.status, outcome))
     return download(format, f"抽查-{code}", EXPORT_HEADER, out)
@@ -172,7 +170,7 @@ def overdue(request: Request) -> dict[str, Any]:
     rt = runtime(request)
     _staff(request)
     with rt.db.read() as session:
-        return {"items": [_plan_out(p) for p in service.overdue(session, rt.today())]}
+        return {"items": [_plan_out(p) for p in results.overdue(session, rt.today())]}
 
 
 @router.get("/console/inspections", name="inspections.console_list", include_in_schema=False)
@@ -182,7 +180,7 @@ def console_list(request: Request) -> Response:
     rt = runtime(request)
     with rt.db.read() as session:
         rows = session.scalars(select(InspectionPlan).order_by(InspectionPlan.id.desc()).limit(500)).all()
-        late = {p.code for p in service.overdue(session, rt.today())}
+        late = {p.code for p in results.overdue(session, rt.today())}
         plans_ = [{**_plan_out(p), "overdue": p.code in late} for p in rows]
     return render(request, "inspections/console_list.html", {"plans": plans_})
 
@@ -200,7 +198,7 @@ def profile_section(session: Any, enterprise_id: int, today: Any = None) -> dict
     return {"title_zh": "双随机抽查结果", "title_en": "Random inspection results",
             "columns": [("计划", "Plan"), ("结果", "Outcome"), ("公示时间", "Published")],
             "rows": [[(r.title, f"/inspections/plans/{r.code}"),
-                      (service.FINDINGS.get(r.outcome, ("", ""))[0], None), (r.published_at.date().isoformat(), None)]
+                      (results.FINDINGS.get(r.outcome, ("", ""))[0], None), (r.published_at.date().isoformat(), None)]
                      for r in rows]}
 
 
@@ -223,7 +221,13 @@ async def create(request: Request, body: PlanIn) -> dict[str, Any]:
     return await run_in_threadpool(_write, request, work)
 
 
+STEPS = ("commit", "seed", "draw", "publish")
+
+
 def _step(request: Request, code: str, step: str) -> dict[str, Any]:
+    if step not in STEPS:
+        raise not_found("步骤", "Step", step)
+
     def work(session, actor, rt):  # noqa: ANN001, ANN202
         now = rt.clock.now()
         if step == "commit":
@@ -234,8 +238,8 @@ def _step(request: Request, code: str, step: str) -> dict[str, Any]:
             deadline = rt.calendar.add_workdays(rt.today(), rt.settings.inspections_publish_workdays)
             done = service.run_draw(session, actor, code, now, deadline)
         else:
-            service.publish(session, actor, code, now)
-            done = service._plan(session, code)
+            results.publish(session, actor, code, now)
+            done = service.get_plan(session, code)
         return _plan_out(done)
 
     return _write(request, work)
@@ -244,17 +248,13 @@ def _step(request: Request, code: str, step: str) -> dict[str, Any]:
 @router.post("/api/v1/inspections/plans/{code}/{step}", name="inspections.api_step")
 async def step(request: Request, code: str, step: str) -> dict[str, Any]:
     """Run a step: ``commit``, ``seed``, ``draw`` or ``publish`` (in that order)."""
-    if step not in ("commit", "seed", "draw", "publish"):
-        from zhiliang.kernel.errors import not_found
-
-        raise not_found("步骤", "Step", step)
     return await run_in_threadpool(_step, request, code, step)
 
 
 @router.post("/api/v1/inspections/targets/{target_id}/findings", name="inspections.api_finding")
 async def finding(request: Request, target_id: Id, body: FindingIn) -> dict[str, Any]:
     def work(session, actor, rt):  # noqa: ANN001, ANN202
-        row = service.record_finding(session, actor, target_id, body.item_id, body.code, body.note, rt.clock.now())
+        row = results.record_finding(session, actor, target_id, body.item_id, body.code, body.note, rt.clock.now())
         return {"target_id": target_id, "item_id": row.item_id, "code": row.code}
 
     return await run_in_threadpool(_write, request, work)
@@ -263,7 +263,7 @@ async def finding(request: Request, target_id: Id, body: FindingIn) -> dict[str,
 @router.post("/api/v1/inspections/targets/{target_id}/approve", name="inspections.api_approve")
 async def approve(request: Request, target_id: Id) -> dict[str, Any]:
     def work(session, actor, rt):  # noqa: ANN001, ANN202
-        target = service.approve(session, actor, target_id, rt.clock.now())
+        target = results.approve(session, actor, target_id, rt.clock.now())
         return {"target_id": target.id, "status": target.status}
 
     return await run_in_threadpool(_write, request, work)
@@ -277,7 +277,7 @@ async def attach(request: Request, target_id: Id, file: Annotated[UploadFile, Fi
     data = await file.read(limit + 1)
 
     def work(session, actor, rt):  # noqa: ANN001, ANN202
-        row = service.add_attachment(session, actor, target_id, file.filename or "", data,
+        row = results.add_attachment(session, actor, target_id, file.filename or "", data,
                                      rt.settings.data_dir / "attachments", rt.clock.now(), limit)
         return {"id": row.id, "file_name": row.file_name, "content_type": row.content_type, "size": row.size,
                 "sha256": row.sha256}
@@ -290,7 +290,7 @@ def download_attachment(request: Request, attachment_id: Id) -> Response:
     """The evidence file itself (staff of the plan's jurisdiction)."""
     rt, actor = runtime(request), _staff(request)
     with rt.db.read() as session:
-        row = service.attachment(session, actor, attachment_id)
+        row = results.attachment(session, actor, attachment_id)
     path = rt.settings.data_dir / "attachments" / row.sha256[:2] / row.sha256
     return FileResponse(path, media_type=row.content_type, filename=row.file_name)
 
@@ -351,7 +351,7 @@ def console(request: Request, code: str) -> Response:
     _staff(request)
     rt = runtime(request)
     with rt.db.read() as session:
-        found = service._plan(session, code)
+        found = service.get_plan(session, code)
         targets = _targets(session, found, public=False)
         plan_items = session.scalars(select(InspectionItem).where(InspectionItem.id.in_(found.item_ids))).all()
         recorded = {(f.target_id, f.item_id): f.code for f in session.scalars(select(InspectionFinding).join(
@@ -361,16 +361,12 @@ def console(request: Request, code: str) -> Response:
         out = _plan_out(found)
         pool = service.preview(session, code) if found.status == "draft" else None
     return render(request, "inspections/console.html", {"p": out, "targets": targets, "items": plan_items,
-                                                        "recorded": recorded, "findings": service.FINDINGS,
+                                                        "recorded": recorded, "findings": results.FINDINGS,
                                                         "overdue": overdue, "pool": pool})
 
 
 @router.post("/console/inspections/{code}/step", name="inspections.console_step", include_in_schema=False)
 async def console_step(request: Request, code: str, step: Annotated[str, Form()]) -> Response:
-    if step not in ("commit", "seed", "draw", "publish"):
-        from zhiliang.kernel.errors import not_found
-
-        raise not_found("步骤", "Step", step)
     await run_in_threadpool(_step, request, code, step)
     return RedirectResponse(f"/console/inspections/{code}", status_code=303)
 
@@ -382,9 +378,9 @@ async def console_target(request: Request, target_id: Id, code: Annotated[str, F
                          finding_code: Annotated[str | None, Form()] = None) -> Response:
     def work(session, actor, rt):  # noqa: ANN001, ANN202
         if action == "approve":
-            service.approve(session, actor, target_id, rt.clock.now())
+            results.approve(session, actor, target_id, rt.clock.now())
         else:
-            service.record_finding(session, actor, target_id, item_id or 0, finding_code or "", None, rt.clock.now())
+            results.record_finding(session, actor, target_id, item_id or 0, finding_code or "", None, rt.clock.now())
 
     await run_in_threadpool(_write, request, work)
     return RedirectResponse(f"/console/inspections/{code}", status_code=303)

@@ -220,7 +220,7 @@ def cosignatures(session: Session, limit: int = 50) -> list[LedgerCosignature]:
 
 
 def entry_for_event(session: Session, seq: int) -> LedgerEntry:
-    found = session.scalars(select(LedgerEntry).where(LedgerEntry.event_seq == seq)).first()
+    found = entry_for_event_or_none(session, seq)
     if found is None:
         raise not_found("账本条目(事件尚未记入或不存在)", "Ledger entry (event unknown or not logged yet)", seq)
     return found

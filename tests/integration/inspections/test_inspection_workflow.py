@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select, text
 
-from zhiliang.inspections import domain, service
+from zhiliang.inspections import domain, results, service
 from zhiliang.inspections.models import InspectionTarget
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.errors import DomainError
@@ -118,16 +118,16 @@ def test_findings_approval_by_another_and_publication(rt, city):
     with rt.db.read() as s:
         target = s.scalars(select(InspectionTarget).where(InspectionTarget.status == "assigned")).first()
     with rt.db.begin() as s:
-        service.record_finding(s, REG, target.id, city, "NOT_PUBLICISED", "年报未公示", rt.clock.now())
+        results.record_finding(s, REG, target.id, city, "NOT_PUBLICISED", "年报未公示", rt.clock.now())
     with rt.db.begin() as s, pytest.raises(DomainError) as own:
-        service.approve(s, REG, target.id, rt.clock.now())
+        results.approve(s, REG, target.id, rt.clock.now())
     assert own.value.status == 409  # four eyes
     with rt.db.begin() as s:
-        service.approve(s, REG_B, target.id, rt.clock.now())
-        assert service.publish(s, REG_B, code, rt.clock.now()) == 1
+        results.approve(s, REG_B, target.id, rt.clock.now())
+        assert results.publish(s, REG_B, code, rt.clock.now()) == 1
     with rt.db.read() as s:
         event = s.scalars(select(Event).where(Event.type == "inspections.ResultPublished")).one()
     assert event.entity == f"enterprise:{target.entity_id}" and event.payload["outcome"] == "NOT_PUBLICISED"
     with rt.db.begin() as s, pytest.raises(DomainError) as locked:
-        service.record_finding(s, REG, target.id, city, "NO_PROBLEM", None, rt.clock.now())
+        results.record_finding(s, REG, target.id, city, "NO_PROBLEM", None, rt.clock.now())
     assert locked.value.status == 409

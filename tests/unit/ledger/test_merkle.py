@@ -4,27 +4,18 @@ and against an independent RFC 6962 §2.1 reference, with Hypothesis properties 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from functools import cache
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import ledger_vectors_path
 
 from zhiliang.ledger import merkle as m
 from zhiliang.ledger.merkle import ProofError
 
-
-def _vectors_path() -> Path:
-    env = os.environ.get("ZHILIANG_VECTORS")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[4] / "shared" / "vectors" / "ledger_vectors.json"
-
-
-V = json.loads(_vectors_path().read_text(encoding="utf-8"))
+V = json.loads(ledger_vectors_path().read_text(encoding="utf-8"))
 H = bytes.fromhex
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 import json
 from functools import cache
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import ledger_vectors_path, shared_vectors_path
 
 from zhiliang.ledger.cosignature import (
     CosignatureVerifier,
@@ -45,7 +45,7 @@ from zhiliang.ledger.note import (
 )
 from zhiliang.ledger.proof import ProofBundle, verify_bundle
 
-VECTORS_PATH = Path(__file__).resolve().parents[4] / "shared" / "vectors" / "ledger_vectors.json"
+VECTORS_PATH = ledger_vectors_path()
 VECTORS = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
 PUBLISHED = VECTORS["signed_note_published"]
 DERIVED = VECTORS["derived_checkpoint"]
@@ -85,7 +85,10 @@ def _flip_signature_byte(note_text: str, position: int = 10) -> str:
 
 
 def test_vectors_path_resolves_to_the_shared_file():
-    assert VECTORS_PATH.parts[-3:] == ("shared", "vectors", "ledger_vectors.json") and VECTORS_PATH.is_file()
+    assert VECTORS_PATH.name == "ledger_vectors.json" and VECTORS_PATH.is_file()
+    shared = shared_vectors_path()
+    if shared.is_file():  # the in-repo copy must not drift from the published file
+        assert VECTORS_PATH.read_bytes() == shared.read_bytes()
 
 
 # ---------------------------------------------------------------------------------------------------- published notes
