@@ -170,7 +170,7 @@ def test_inspection_plan_workflow_and_public_verification_of_the_draw(page, live
     page.get_by_test_id("next-step").click()
     expect(page.get_by_test_id("plan-status")).to_have_text("committed")
     with rt.db.read() as s:  # the server's sequencer logs the commitment within about a second
-        plan_seq = inspections._plan(s, code).commitment_seq
+        plan_seq = inspections.get_plan(s, code).commitment_seq
     deadline = _time.monotonic() + 20
     while _time.monotonic() < deadline:
         with rt.db.read() as s:
