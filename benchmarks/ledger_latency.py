@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from zhiliang.kernel import events  # noqa: E402
 from zhiliang.kernel.db import Database, make_engine  # noqa: E402
 from zhiliang.kernel.migrate import upgrade  # noqa: E402
+from zhiliang.ledger.entries import entry_for_event  # noqa: E402
 
 ZHILIANG = [sys.executable, "-m", "zhiliang"]
 
@@ -55,10 +56,11 @@ def start(mode: str, env: dict[str, str]) -> subprocess.Popen:
 
 
 def covered(conn, seq: int) -> bool:
-    row = conn.execute(text("SELECT e.idx FROM ledger_entry e WHERE e.event_seq = :s"), {"s": seq}).first()
-    if row is None:
+    entry = entry_for_event(conn, seq)
+    if entry is None:
         return False
-    return bool(conn.execute(text("SELECT 1 FROM ledger_checkpoint WHERE size > :i LIMIT 1"), {"i": row[0]}).first())
+    return bool(conn.execute(text("SELECT 1 FROM ledger_checkpoint WHERE size > :i LIMIT 1"),
+                             {"i": entry.idx}).first())
 
 
 def measure(url: str, mode: str, n: int, data_dir: Path) -> dict:

@@ -9,6 +9,7 @@ import hashlib
 
 import pytest
 
+from zhiliang.ledger.models import HASH_BLOCK
 from zhiliang.ledger.store import AppendOutOfOrder, MemoryHashStore, MissingHash, SqlHashStore
 
 
@@ -75,3 +76,24 @@ def test_bytes_round_trip_exactly(store):
     odd = [bytes([0] * 32), bytes([255] * 32), bytes(range(32)), b"\\" * 32]
     store.append_hashes(0, odd)
     assert store.read_hashes([3, 2, 1, 0]) == odd[::-1]
+
+
+B = HASH_BLOCK
+
+
+@pytest.mark.parametrize("sizes", [[1] * (B + 6), [B - 1, 1, 1, B, B + 1, 2], [3 * B + 20], [B, B, 0, 2 * B + 1],
+                                   [2 * B - 1, 1, 2 * B]])
+def test_appends_of_any_size_read_back_across_storage_boundaries(store, sizes):
+    # The SQL store packs HASH_BLOCK hashes a row and rewrites a short last row on the next append: every split of
+    # the same hashes into appends must read back the same, and the count must follow each append.
+    total = 0
+    for size in sizes:
+        store.append_hashes(total, [h(i) for i in range(total, total + size)])
+        total += size
+        assert store.count() == total
+    assert store.read_hashes(list(range(total))) == [h(i) for i in range(total)]
+    assert store.read_hashes([total - 1, 0, B - 1, B, total - 1]) == [h(total - 1), h(0), h(B - 1), h(B),
+                                                                      h(total - 1)]
+    with pytest.raises(MissingHash) as caught:
+        store.read_hashes([total])
+    assert caught.value.index == total

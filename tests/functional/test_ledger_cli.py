@@ -23,7 +23,7 @@ def test_proof_checked_offline_and_tampering_named_by_the_audit(committed, tmp_p
     assert clean.returncode == 0 and "ok" in clean.stdout, clean.stdout
 
     with engine.connect() as c:
-        seq = c.execute(text("SELECT max(event_seq) FROM ledger_entry")).scalar_one()
+        seq = c.execute(text("SELECT max(seq + count - 1) FROM ledger_entry_run")).scalar_one()
         target, uscc = c.execute(text("SELECT id, uscc FROM enterprise ORDER BY id LIMIT 1 OFFSET 7")).one()
     bundle = tmp_path / "proof.tlog-proof"
     assert zl(env, "ledger", "proof", str(seq), "-o", str(bundle)).returncode == 0

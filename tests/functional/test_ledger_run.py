@@ -21,6 +21,7 @@ from zhiliang.kernel import events
 from zhiliang.kernel.clock import SystemClock
 from zhiliang.kernel.db import Database
 from zhiliang.ledger import cosignature, note, service
+from zhiliang.ledger.entries import iter_entries
 
 
 def write_events(engine, n: int, per_tx: int = 50, start: int = 0) -> None:
@@ -36,7 +37,7 @@ def write_events(engine, n: int, per_tx: int = 50, start: int = 0) -> None:
 def logged(engine) -> tuple[list[int], list[int]]:
     with engine.connect() as c:
         seqs = [r[0] for r in c.execute(text("SELECT seq FROM event ORDER BY seq"))]
-        entries = [r[0] for r in c.execute(text("SELECT event_seq FROM ledger_entry ORDER BY idx"))]
+        entries = [e.event_seq for e in iter_entries(c)]
     return seqs, entries
 
 
@@ -158,7 +159,7 @@ def test_mirror_follows_the_log_and_reports_a_rewrite(committed, tmp_path):
         with engine.begin() as c:  # the operator rewrites history: edits an event and rebuilds the log
             c.execute(text("UPDATE event SET payload = :p WHERE seq = (SELECT min(seq) FROM event)"),
                       {"p": '{"n": -1}'})
-            for table in ("ledger_cosignature", "ledger_checkpoint", "ledger_entry", "ledger_hash", "ledger_state"):
+            for table in ("ledger_cosignature", "ledger_checkpoint", "ledger_entry_run", "ledger_hash_block", "ledger_state"):
                 c.execute(text(f"DELETE FROM {table}"))
         _wait_for_size(engine, 1000)
         third = zl(env, "ledger", "mirror", base, "--key", key, "--state", state)

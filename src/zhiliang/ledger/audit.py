@@ -4,7 +4,7 @@ Four checks, each reporting every discrepancy it finds (not just the first):
 
 1. every logged event's leaf is recomputed from its ``event`` row (and private salt) and compared with the
    logged entry — an event row edited or deleted after logging is named by its ``seq``;
-2. the tree is recomputed from those leaves: every stored hash (``ledger_hash``) is compared, and the root of the
+2. the tree is recomputed from those leaves: every stored hash (``ledger_hash_block``) is compared, and the root of the
    latest checkpoint's size must equal the checkpoint's root, whose signature must verify with the platform key;
 3. every audited table (a :class:`Projection` per feature, registered where the app is wired) is compared with
    the state its events describe: a row whose fields differ, a row with no event, or an event whose row is gone,
@@ -21,17 +21,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhiliang.kernel.events import Event
 from zhiliang.ledger import domain, merkle, note
 from zhiliang.ledger.domain import Projection
-from zhiliang.ledger.models import LedgerEntry
+from zhiliang.ledger.entries import Entry, iter_entries
 from zhiliang.ledger.service import latest_checkpoint
 from zhiliang.ledger.store import MissingHash, SqlHashStore
 
 _CHUNK = 5000
+_EVENT_COLUMNS = (Event.seq, Event.type, Event.entity, Event.occurred_at, Event.actor, Event.payload,
+                  Event.private)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class AuditReport:
     entries_checked: int = 0
     rows_checked: int = 0
     events_pending: int = 0
+    events_matched: int = 0
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -79,25 +82,31 @@ def run(session: Session, verifier: note.Verifier, projections: Iterable[Project
     _check_tree(session, tree, report)
     if checkpoint is not None:
         _check_checkpoint(checkpoint, tree, verifier, report)
-    report.events_pending = session.scalar(select(func.count()).select_from(Event).where(
-        ~exists().where(LedgerEntry.event_seq == Event.seq))) or 0
+    # Each event is logged at most once, so the events not matched by an entry are the ones still to log.
+    report.events_pending = (session.scalar(select(func.count()).select_from(Event)) or 0) - report.events_matched
     for projection in projections:
         _check_projection(session, projection, report)
     return report
 
 
-def _entries(session: Session) -> Iterator[tuple[LedgerEntry, Any]]:
-    """(entry, event row or None) in leaf order, streamed in chunks."""
-    last = -1
-    while True:
-        rows = session.execute(
-            select(LedgerEntry, Event).outerjoin(Event, Event.seq == LedgerEntry.event_seq)
-            .where(LedgerEntry.idx > last).order_by(LedgerEntry.idx).limit(_CHUNK)).all()
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1][0].idx
-        session.expunge_all()
+def _entries(session: Session) -> Iterator[tuple[Entry, Any]]:
+    """(entry, event row or None) in leaf order, streamed in chunks of ``_CHUNK`` entries."""
+    chunk: list[Entry] = []
+    for entry in iter_entries(session.connection()):
+        chunk.append(entry)
+        if len(chunk) == _CHUNK:
+            yield from _with_events(session, chunk)
+            chunk = []
+    yield from _with_events(session, chunk)
+
+
+def _with_events(session: Session, chunk: list[Entry]) -> Iterator[tuple[Entry, Any]]:
+    if not chunk:
+        return
+    found = {row.seq: row for row in session.execute(
+        select(*_EVENT_COLUMNS).where(Event.seq.in_([e.event_seq for e in chunk]))).all()}
+    for entry in chunk:
+        yield entry, found.get(entry.event_seq)
 
 
 def _check_entries(session: Session, report: AuditReport) -> PackedHashes:
@@ -108,7 +117,7 @@ def _check_entries(session: Session, report: AuditReport) -> PackedHashes:
                                            f"账本条目 {report.entries_checked} 缺失",
                                            f"ledger entry {report.entries_checked} is missing"))
             break
-        data = bytes(entry.data)
+        data = entry.data
         if event is None:
             report.findings.append(Finding("event", f"event {entry.event_seq}",
                                            f"事件 {entry.event_seq} 已记入账本,但数据库中已被删除",
@@ -116,7 +125,8 @@ def _check_entries(session: Session, report: AuditReport) -> PackedHashes:
         else:
             record = domain.EventRecord(event.seq, event.type, event.entity, event.occurred_at, event.actor,
                                          event.payload, event.private)
-            salt = bytes(entry.salt) if entry.salt is not None else None
+            report.events_matched += 1
+            salt = entry.salt
             if domain.needs_commitment(record) != (salt is not None) or domain.leaf_data(record, salt) != data:
                 report.findings.append(Finding("event", f"event {event.seq} ({event.entity})",
                                                f"事件 {event.seq}({event.entity})在记入账本后被改动",

@@ -1,8 +1,14 @@
 """Tables of the ledger: stored Merkle hashes, logged entries, the sequencer's position, checkpoints, cosignatures.
 
-``ledger_hash`` holds every stored hash of the tree (about two per leaf, indexed as in golang/mod sumdb/tlog), so a
-proof is one indexed read of O(log n) rows. ``ledger_entry`` holds each leaf's public bytes (served in entry
-bundles) and, privately, the salt of its commitment to the event's personal data; the salt is never served.
+Both bulk tables store what one append writes in a few rows rather than one row per hash or per entry: per-row
+overhead, not bytes, bounds an append's speed (``benchmarks/ledger.py``, ``layout_*``).
+
+``ledger_hash_block`` holds every stored hash of the tree (about two per leaf, indexed as in golang/mod
+sumdb/tlog), :data:`HASH_BLOCK` consecutive hashes per row, so a proof is one indexed read of O(log n) rows.
+``ledger_entry_run`` holds the logged entries as runs: consecutive leaves whose events have consecutive ``seq``,
+never crossing an entry-bundle boundary (256 leaves, C2SP tlog-tiles), with each leaf's public bytes and,
+privately, the salt of its commitment to the event's personal data; the salt is never served. ``zhiliang.ledger
+.entries`` reads and writes them.
 """
 
 from __future__ import annotations
@@ -14,22 +20,37 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from zhiliang.kernel.db import Base, BigId, UtcDateTime
 
+# Hashes per ledger_hash_block row: 1,920 bytes, so two rows fill a 4 KiB SQLite page (a 2,048-byte row would
+# take a page alone) and a PostgreSQL row stays under the 2 KB TOAST threshold (never moved out of line).
+HASH_BLOCK = 60
 
-class LedgerHash(Base):
-    __tablename__ = "ledger_hash"
 
-    # BigId: on SQLite the key is the rowid itself, so a hash costs no separate index.
+class LedgerHashBlock(Base):
+    """Stored hashes ``block * HASH_BLOCK`` … in ``hashes`` (32 bytes each); only the last block may be short."""
+
+    __tablename__ = "ledger_hash_block"
+
+    # BigId: on SQLite the key is the rowid itself, so a block costs no separate index.
+    block: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    hashes: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LedgerEntryRun(Base):
+    """Leaves ``idx .. idx+count-1``, logging events ``seq .. seq+count-1``.
+
+    ``lengths``: each leaf's byte length, big-endian uint32; ``data``: the leaves' bytes concatenated;
+    ``salted``: one byte per leaf, 1 when it has a commitment; ``salts``: the 16-byte salts of those leaves.
+    """
+
+    __tablename__ = "ledger_entry_run"
+
     idx: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
-    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
-
-
-class LedgerEntry(Base):
-    __tablename__ = "ledger_entry"
-
-    idx: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
-    event_seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    count: Mapped[int] = mapped_column(Integer)
+    lengths: Mapped[bytes] = mapped_column(LargeBinary)
     data: Mapped[bytes] = mapped_column(LargeBinary)
-    salt: Mapped[bytes | None] = mapped_column(LargeBinary(16))
+    salted: Mapped[bytes] = mapped_column(LargeBinary)
+    salts: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class LedgerState(Base):

@@ -12,6 +12,8 @@ from typing import Protocol
 
 from sqlalchemy import Connection
 
+from zhiliang.ledger.models import HASH_BLOCK
+
 HASH_SIZE = 32
 # SQLite allows 32,766 host parameters per statement (since 3.32); stay well below it.
 _CHUNK = 900
@@ -71,10 +73,12 @@ class MemoryHashStore:
 
 
 class SqlHashStore:
-    """The ``ledger_hash`` table, read and written in the caller's transaction through the driver itself.
+    """The ``ledger_hash_block`` table (:data:`HASH_BLOCK` hashes a row), read and written in the caller's
+    transaction through the driver itself.
 
     Proof latency is dominated by per-statement overhead, so reads go straight to the DB-API cursor (one
-    statement per proof); PostgreSQL appends with ``COPY``, SQLite with ``executemany`` into its rowid table.
+    statement per proof, for the O(log n) blocks holding the hashes asked). An append rewrites the last block if
+    it was short and inserts the rest: PostgreSQL with ``COPY``, SQLite with ``executemany`` into its rowid table.
     """
 
     def __init__(self, connection: Connection) -> None:
@@ -84,72 +88,78 @@ class SqlHashStore:
     def _cursor(self):  # noqa: ANN202 - a DB-API cursor of whichever driver is in use
         return self._conn.connection.dbapi_connection.cursor()
 
+    def _blocks(self, cursor, blocks: list[int]) -> dict[int, bytes]:  # noqa: ANN001 - a DB-API cursor
+        found: dict[int, bytes] = {}
+        for at in range(0, len(blocks), _CHUNK):
+            chunk = blocks[at:at + _CHUNK]
+            if self._postgres:
+                cursor.execute("SELECT block, hashes FROM ledger_hash_block WHERE block = ANY(%s)", (chunk,))
+            else:
+                marks = ",".join("?" * len(chunk))
+                cursor.execute(f"SELECT block, hashes FROM ledger_hash_block WHERE block IN ({marks})", chunk)
+            found.update((b, bytes(h)) for b, h in cursor.fetchall())
+        return found
+
     def read_hashes(self, indexes: Sequence[int]) -> list[bytes]:
         if not indexes:
             return []
-        found: dict[int, bytes] = {}
         cursor = self._cursor()
         try:
-            for at in range(0, len(indexes), _CHUNK):
-                chunk = list(indexes[at:at + _CHUNK])
-                if self._postgres:
-                    cursor.execute("SELECT idx, hash FROM ledger_hash WHERE idx = ANY(%s)", (chunk,))
-                else:
-                    marks = ",".join("?" * len(chunk))
-                    cursor.execute(f"SELECT idx, hash FROM ledger_hash WHERE idx IN ({marks})", chunk)
-                found.update((i, bytes(h)) for i, h in cursor.fetchall())
+            blocks = self._blocks(cursor, sorted({i // HASH_BLOCK for i in indexes if i >= 0}))
         finally:
             cursor.close()
-        try:
-            return [found[i] for i in indexes]
-        except KeyError as missing:
-            raise MissingHash(missing.args[0]) from None
+        out = []
+        for i in indexes:
+            at = (i % HASH_BLOCK) * HASH_SIZE
+            value = blocks.get(i // HASH_BLOCK, b"")[at:at + HASH_SIZE] if i >= 0 else b""
+            if len(value) != HASH_SIZE:
+                raise MissingHash(i)
+            out.append(value)
+        return out
+
+    def _last(self, cursor) -> tuple[int, bytes]:  # noqa: ANN001 - a DB-API cursor
+        cursor.execute("SELECT block, hashes FROM ledger_hash_block ORDER BY block DESC LIMIT 1")
+        row = cursor.fetchone()
+        return (0, b"") if row is None else (row[0], bytes(row[1]))
 
     def append_hashes(self, start: int, hashes: Sequence[bytes]) -> None:
-        count = self.count()
-        if start != count:
-            raise AppendOutOfOrder(start, count)
         _check_sizes(hashes)
         cursor = self._cursor()
         try:
+            block, tail = self._last(cursor)
+            count = block * HASH_BLOCK + len(tail) // HASH_SIZE
+            if start != count:
+                raise AppendOutOfOrder(start, count)
+            if not hashes:
+                return
+            if len(tail) == HASH_BLOCK * HASH_SIZE:
+                block, tail = block + 1, b""
+            packed = tail + b"".join(hashes)
+            width = HASH_BLOCK * HASH_SIZE
+            rows = [(block + k, packed[at:at + width]) for k, at in enumerate(range(0, len(packed), width))]
+            if tail:
+                cursor.execute(f"DELETE FROM ledger_hash_block WHERE block = {'%s' if self._postgres else '?'}",
+                               (block,))
             if self._postgres:
-                with cursor.copy("COPY ledger_hash (idx, hash) FROM STDIN") as copy:
+                with cursor.copy("COPY ledger_hash_block (block, hashes) FROM STDIN") as copy:
                     copy.set_types(["int8", "bytea"])
-                    for offset, value in enumerate(hashes):
-                        copy.write_row((start + offset, value))
+                    for row in rows:
+                        copy.write_row(row)
             else:
-                cursor.executemany("INSERT INTO ledger_hash (idx, hash) VALUES (?, ?)",
-                                   ((start + offset, value) for offset, value in enumerate(hashes)))
+                cursor.executemany("INSERT INTO ledger_hash_block (block, hashes) VALUES (?, ?)", rows)
         finally:
             cursor.close()
 
     def count(self) -> int:
         cursor = self._cursor()
         try:
-            cursor.execute("SELECT max(idx) FROM ledger_hash")
-            top = cursor.fetchone()[0]
+            block, tail = self._last(cursor)
         finally:
             cursor.close()
-        return 0 if top is None else top + 1
+        return block * HASH_BLOCK + len(tail) // HASH_SIZE
 
 
 def _check_sizes(hashes: Sequence[bytes]) -> None:
-    for value in hashes:
-        if len(value) != HASH_SIZE:
-            raise ValueError(f"哈希必须是 32 字节 / a hash is 32 bytes, not {len(value)}")
-
-
-def append_entries(connection: Connection, rows: Sequence[tuple[int, int, bytes, bytes | None]]) -> None:
-    """Insert ``ledger_entry`` rows ``(idx, event_seq, data, salt)`` through the driver in the caller's transaction:
-    ``COPY`` on PostgreSQL, ``executemany`` on SQLite. The ORM's per-row work cost a third of an append."""
-    cursor = connection.connection.dbapi_connection.cursor()
-    try:
-        if connection.dialect.name == "postgresql":
-            with cursor.copy("COPY ledger_entry (idx, event_seq, data, salt) FROM STDIN") as copy:
-                copy.set_types(["int8", "int8", "bytea", "bytea"])
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            cursor.executemany("INSERT INTO ledger_entry (idx, event_seq, data, salt) VALUES (?, ?, ?, ?)", rows)
-    finally:
-        cursor.close()
+    wrong = set(map(len, hashes)) - {HASH_SIZE}
+    if wrong:
+        raise ValueError(f"哈希必须是 32 字节 / a hash is 32 bytes, not {min(wrong)}")

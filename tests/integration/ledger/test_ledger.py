@@ -15,6 +15,7 @@ from zhiliang.kernel import events
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.errors import DomainError
 from zhiliang.ledger import audit, cosignature, domain, merkle, note, proof, service, tiles
+from zhiliang.ledger.entries import iter_entries
 from zhiliang.registry import uscc
 from zhiliang.registry.domain import EnterpriseRecord
 from zhiliang.registry.service import upsert_enterprises
@@ -67,7 +68,7 @@ def test_every_committed_event_is_logged_once_in_order(rt, signer, city):
     assert sequence(rt, signer) == 1
     with rt.db.read() as s:
         seqs = [row[0] for row in s.execute(text("SELECT seq FROM event ORDER BY seq"))]
-        logged = [row[0] for row in s.execute(text("SELECT event_seq FROM ledger_entry ORDER BY idx"))]
+        logged = [e.event_seq for e in iter_entries(s.connection())]
         assert logged == seqs
         assert service.size(s) == 13
         # a checkpoint per batch, each signed by the platform key
@@ -225,7 +226,9 @@ def test_audit_names_an_event_edited_after_logging(rt, signer, city):
 def test_audit_names_a_stored_hash_changed_and_a_broken_checkpoint(rt, signer, city):
     sequence(rt, signer)
     with rt.db.begin() as s:
-        s.execute(text("UPDATE ledger_hash SET hash = :h WHERE idx = 4"), {"h": b"\x00" * 32})
+        block = bytearray(s.execute(text("SELECT hashes FROM ledger_hash_block WHERE block = 0")).scalar_one())
+        block[4 * 32:5 * 32] = b"\x00" * 32  # stored hash 4
+        s.execute(text("UPDATE ledger_hash_block SET hashes = :h WHERE block = 0"), {"h": bytes(block)})
     assert [f.where for f in run_audit(rt, signer).findings] == ["hash 4"]
     with rt.db.begin() as s:
         s.execute(text("UPDATE ledger_checkpoint SET note = replace(note, '\n12\n', '\n11\n') WHERE size = 12"))
