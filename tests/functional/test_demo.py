@@ -63,6 +63,10 @@ def test_enterprises_are_valid_named_and_spread_over_districts(city):
     assert all(date(1995, 1, 1) <= r.established_date <= UNTIL for r in rows)
     assert sum(r.status == "active" for r in rows) > 0.75 * len(rows)
     assert {"revoked", "cancelled"} & {r.status for r in rows}
+    food = [r for r in rows if r.industry_code[:2] in ("13", "14", "15", "52", "62")]
+    assert food and all(r.licences and r.licences[0].split(":")[0] in ("food_production", "food_business")
+                        for r in food)  # food trades hold their licence, so licence-filtered plans find them
+    assert any("重点监管" in r.tags for r in rows)
     assert "400 enterprises" in lines[-1]
 
 

@@ -128,6 +128,18 @@ def test_plan_form_creates_a_draft_and_refuses_bad_input_clearly(client, rt, mak
     assert no_items.status_code == 422 and "item_ids" in no_items.text, no_items.text[-1500:]
     bad_ratio = client.post("/console/inspections/new", data={**form, "code": "2026-FORM-3", "ratio_b": "abc"})
     assert bad_ratio.status_code == 422 and "B" in bad_ratio.text
+    new_form = client.get("/console/inspections/new").text
+    assert 'value="food_production"' in new_form and 'name="tags"' in new_form
+    filtered = client.post("/console/inspections/new", data={
+        **form, "code": "2026-FORM-4", "licence": "food_production", "tags": "重点监管;学校食堂", "status": "any"},
+        follow_redirects=False)
+    assert filtered.status_code == 303
+    shown = client.get("/inspections/plans/2026-FORM-4").text
+    assert "licence = food_production" in shown and "tags = 学校食堂、重点监管" in shown and "status = any" in shown
+    api = client.get("/api/v1/inspections/plans/2026-FORM-4").json()
+    assert api["filters"] == {"licence": "food_production", "tags": ["学校食堂", "重点监管"], "status": "any"}
+    unknown = client.post("/console/inspections/new", data={**form, "code": "2026-FORM-5", "licence": "钓鱼许可证"})
+    assert unknown.status_code == 422 and "钓鱼许可证" in unknown.text
 
 
 def test_attachments_typed_by_content_size_limited_and_staff_only(client, rt, tmp_path):

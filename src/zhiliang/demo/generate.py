@@ -126,10 +126,31 @@ def _enterprise(rng: random.Random, i: int, codes: CodeMaker, until: date, taken
     return EnterpriseRecord(
         uscc=code, uscc_warning="uscc.org_code_check" if is_pilot(i) else None, name=name,
         entity_type=entity_type_of(code), legal_rep=rep, address=_address(rng, district),
-        division_code=district.code, industry_code=rng.choice(trade.codes),
+        division_code=district.code, industry_code=(industry := rng.choice(trade.codes)),
         registration_authority=f"{district.name}市场监督管理局", established_date=_established(rng, until),
         status=t["status"].pick(rng), registered_capital=_capital(rng, kind, form), former_names=former,
+        **_licences_and_tags(i, district.code, industry),
     )
+
+
+# Licences by industry division (GB/T 4754): food manufacturing and drink → food production (SC), food retail and
+# catering → food business (JY), drugs → drug production. Derived from the row, not drawn, so the other fields of
+# every enterprise stay what they were before licences existed.
+_LICENCE_BY_DIVISION = {"13": ("food_production", "SC"), "14": ("food_production", "SC"),
+                        "15": ("food_production", "SC"), "52": ("food_business", "JY"),
+                        "62": ("food_business", "JY"), "27": ("drug_production", "")}
+
+
+def _licences_and_tags(i: int, division: str, industry: str) -> dict[str, tuple[str, ...]]:
+    found = _LICENCE_BY_DIVISION.get(industry[:2])
+    if found is None:
+        return {}
+    kind, prefix = found
+    number = f"{prefix}1{division}{i:07d}" if prefix else f"渝{division}{i:07d}"
+    tags = ("重点监管",) if i % 11 == 0 else ()
+    if kind == "food_business" and i % 13 == 0:
+        tags = tuple(sorted({*tags, "学校食堂"}))
+    return {"licences": (f"{kind}:{number}",), "tags": tags}
 
 
 def _name(rng: random.Random, kind: str, district: District, trade: trades.Trade, rep: str,

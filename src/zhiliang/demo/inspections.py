@@ -156,7 +156,8 @@ def plans(year: int) -> list[PlanSpec]:
                  ("SX-SPB-01", "SX-SPB-02"), {"entity_type": "enterprise"}, _ratios("0.02", "0.04", "0.1", "0.25"),
                  "published"),
         PlanSpec(f"{spb}-02", f"{year}年度沙坪坝区食品生产企业监督抽查", "annual", DISTRICT, (FOOD,),
-                 ("SX-SPB-05",), {"industry": "14"}, _ratios("0.05", "0.1", "0.2", "0.5"), "published"),
+                 ("SX-SPB-05",), {"industry": "14", "licence": "food_production"},
+                 _ratios("0.05", "0.1", "0.2", "0.5"), "published"),
         PlanSpec(f"{spb}-03", f"{year}年度沙坪坝区工业产品生产企业质量抽查", "annual", DISTRICT, (PRODUCT,),
                  ("SX-SPB-03", "SX-SPB-04"), {"industry": "3"}, _ratios("0.03", "0.06", "0.15", "0.3"), "published"),
         PlanSpec(f"{spb}-04", f"{year}年度沙坪坝区计量器具和定量包装商品抽查", "annual", DISTRICT, (QUALITY,),
@@ -171,7 +172,8 @@ def plans(year: int) -> list[PlanSpec]:
         PlanSpec(f"{spb}-05", f"{year}年沙坪坝区特种设备使用单位专项抽查", "ad_hoc", DISTRICT, (QUALITY,),
                  ("SX-SPB-09",), {"entity_type": "enterprise"}, _ratios("0.02", "0.04", "0.1", "0.2"), "drawn"),
         PlanSpec(f"{spb}-06", f"{year}年沙坪坝区个体工商户食品经营专项抽查", "ad_hoc", DISTRICT, (FOOD,),
-                 ("SX-SPB-06",), {"entity_type": "individual"}, _ratios("0.02", "0.05", "0.1", "0.2"), "draft"),
+                 ("SX-SPB-06",), {"entity_type": "individual", "licence": "food_business"},
+                 _ratios("0.02", "0.05", "0.1", "0.2"), "draft"),
     ]
 
 

@@ -42,6 +42,8 @@ from zhiliang.kernel.errors import conflict, forbidden, invalid, not_found
 from zhiliang.kernel.policy import covers
 from zhiliang.ledger import service as ledger
 from zhiliang.registry import queries as registry
+from zhiliang.registry import refdata as registry_refdata
+from zhiliang.registry.domain import ENTITY_TYPES, STATUS_LABELS
 
 SEED_RULE = "root hash of the first signed checkpoint of ledger {origin} that includes the commitment event"
 
@@ -126,7 +128,7 @@ def create_plan(session: Session, actor: Actor, at: datetime, *, code: str, titl
                           "ratios") from error
     plan = InspectionPlan(
         code=code.strip(), title=title, kind=kind, jurisdiction=jurisdiction, departments=departments,
-        item_ids=sorted(set(item_ids)), filters=filters, ratios={c: str(ratios.get(c, "0")) for c in
+        item_ids=sorted(set(item_ids)), filters=pool_filters(filters), ratios={c: str(ratios.get(c, "0")) for c in
                                                                  domain.RISK_CLASSES},
         min_per_stratum=min_per_stratum, per_target=per_target, workload_cap=workload_cap,
         seed_rule=SEED_RULE.format(origin=origin), status="draft", created_by=actor.label, created_at=at)
@@ -137,11 +139,73 @@ def create_plan(session: Session, actor: Actor, at: datetime, *, code: str, titl
     return plan
 
 
+FILTERS = ("division", "industry", "entity_type", "status", "licence", "tags")
+
+
+def pool_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    """The plan's pool filters checked and in stored form; raises 422 naming the first bad one.
+
+    ``division`` (GB/T 2260 code within which), ``industry`` (GB/T 4754 code prefix), ``entity_type``, ``status``
+    (default 存续 active; ``any`` for every status), ``licence`` (a licence kind, by code or Chinese name: holders
+    only), ``tags`` (list, or text separated by ; 、 ,: entities carrying every tag)."""
+    out: dict[str, Any] = {}
+    for key, value in filters.items():
+        if key not in FILTERS:
+            raise invalid("inspections.filter", f"未知的筛选条件“{key}”(可用:{'、'.join(FILTERS)})",
+                          f"Unknown filter {key!r} (known: {', '.join(FILTERS)})", f"filters.{key}")
+        if key == "tags":
+            items = value if isinstance(value, list) else str(value).translate(_SEPARATORS).split(";")
+            if tags := sorted({str(t).strip() for t in items if str(t).strip()}):
+                out["tags"] = tags
+            continue
+        text_ = str(value).strip()
+        if not text_:
+            continue
+        if key == "division" and registry_refdata.division(text_) is None:
+            raise invalid("inspections.filter", f"未知的行政区划代码:{text_}", f"Unknown division code: {text_}",
+                          "filters.division")
+        if key == "industry":
+            text_ = _industry_filter(text_)
+        if key == "entity_type" and text_ not in ENTITY_TYPES:
+            raise invalid("inspections.filter", f"未知的主体类型:{text_}", f"Unknown entity type: {text_}",
+                          "filters.entity_type")
+        if key == "status" and text_ != "any" and text_ not in STATUS_LABELS:
+            raise invalid("inspections.filter", f"未知的登记状态:{text_}", f"Unknown status: {text_}",
+                          "filters.status")
+        if key == "licence":
+            kind = registry_refdata.licence_kind(text_)
+            if kind is None:
+                raise invalid("inspections.filter", f"未知的许可证种类:{text_}", f"Unknown licence kind: {text_}",
+                              "filters.licence")
+            text_ = kind.code
+        out[key] = text_
+    return out
+
+
+def _industry_filter(value: str) -> str:
+    """A GB/T 4754 section letter, or a code prefix of 1–4 digits (with or without its section letter, stored
+    without it, as the registry stores codes); 422 if no division of the table matches."""
+    upper = value.upper()
+    digits = upper[1:] if len(upper) > 1 and upper[0].isalpha() else upper
+    known = registry_refdata.industry(upper) is not None or (
+        len(digits) == 1 and digits.isdigit()
+        and any(c.code.startswith(digits) for c in registry_refdata.industries().values() if c.level == 2))
+    if not known:
+        raise invalid("inspections.filter", f"未知的行业代码:{value}", f"Unknown industry code: {value}",
+                      "filters.industry")
+    return digits
+
+
+_SEPARATORS = str.maketrans({"；": ";", "、": ";", ",": ";", "，": ";"})
+
+
 def _pool_rows(session: Session, plan: InspectionPlan) -> Iterator[tuple[int, str]]:
     """(enterprise id, risk class) of every entity the plan's filters select, in id order."""
+    status = plan.filters.get("status", "active")
     yield from registry.pool_query(session, division=plan.filters.get("division") or plan.jurisdiction,
-                          industry=plan.filters.get("industry"), entity_type=plan.filters.get("entity_type"),
-                          status=plan.filters.get("status", "active"))
+                                   industry=plan.filters.get("industry"), entity_type=plan.filters.get("entity_type"),
+                                   status=None if status == "any" else status, licence=plan.filters.get("licence"),
+                                   tags=plan.filters.get("tags", ()))
 
 
 def preview(session: Session, code: str) -> dict[str, Any]:

@@ -18,6 +18,8 @@ from zhiliang.kernel.http.context import Id, resolve, runtime
 from zhiliang.kernel.http.exports import download
 from zhiliang.kernel.http.render import render
 from zhiliang.registry import queries as registry
+from zhiliang.registry import refdata as registry_refdata
+from zhiliang.registry.domain import ENTITY_TYPES, STATUS_LABELS
 
 router = APIRouter(tags=["inspections 双随机"])
 
@@ -31,7 +33,7 @@ class PlanIn(BaseModel):
     jurisdiction: str = Field(pattern=r"^\d{6}$")
     departments: list[str] = Field(default_factory=list, max_length=10)  # none: every department
     item_ids: list[int] = Field(min_length=1, max_length=100)
-    filters: dict[str, str] = Field(default_factory=dict)
+    filters: dict[str, str | list[str]] = Field(default_factory=dict)  # see service.pool_filters
     ratios: dict[str, str]
     min_per_stratum: int = Field(0, ge=0, le=1000)
     per_target: int = Field(2, ge=2, le=10)
@@ -48,7 +50,7 @@ class FindingIn(BaseModel):
 
 def _plan_out(plan: InspectionPlan) -> dict[str, Any]:
     return {"code": plan.code, "title": plan.title, "kind": plan.kind, "jurisdiction": plan.jurisdiction,
-            "departments": plan.departments, "status": plan.status, "ratios": plan.ratios,
+            "departments": plan.departments, "status": plan.status, "filters": plan.filters, "ratios": plan.ratios,
             "pool_size": plan.pool_size, "pool_digest": plan.pool_digest, "commitment": plan.commitment,
             "committed_at": plan.committed_at, "seed": plan.seed, "seed_source": plan.seed_source,
             "result": {k: v for k, v in (plan.result or {}).items() if k != "selected"} or None,
@@ -309,7 +311,9 @@ def console_new(request: Request) -> Response:
     actor = _staff(request)
     with runtime(request).db.read() as session:
         all_items = session.scalars(select(InspectionItem).order_by(InspectionItem.code)).all()
-    return render(request, "inspections/new.html", {"items": all_items, "me": actor})
+    return render(request, "inspections/new.html", {
+        "items": all_items, "me": actor, "entity_types": ENTITY_TYPES, "statuses": STATUS_LABELS,
+        "licence_kinds": list(registry_refdata.licence_kinds().values())})
 
 
 @router.post("/console/inspections/new", name="inspections.console_create", include_in_schema=False)
@@ -318,6 +322,8 @@ async def console_create(
     jurisdiction: Annotated[str, Form()], departments: Annotated[str, Form()] = "",
     item_ids: Annotated[list[int] | None, Form()] = None, kind: Annotated[str, Form()] = "annual",
     division: Annotated[str, Form()] = "", industry: Annotated[str, Form()] = "",
+    entity_type: Annotated[str, Form()] = "", status: Annotated[str, Form()] = "active",
+    licence: Annotated[str, Form()] = "", tags: Annotated[str, Form()] = "",
     ratio_a: Annotated[str, Form()] = "0.02", ratio_b: Annotated[str, Form()] = "0.05",
     ratio_c: Annotated[str, Form()] = "0.1", ratio_d: Annotated[str, Form()] = "0.2",
     min_per_stratum: Annotated[int, Form()] = 0, per_target: Annotated[int, Form()] = 2,
@@ -327,8 +333,9 @@ async def console_create(
     try:
         body = PlanIn(code=code.strip(), title=title.strip(), kind=kind, jurisdiction=jurisdiction.strip(),
                       departments=[d.strip() for d in departments.replace("、", ",").split(",") if d.strip()],
-                      item_ids=item_ids or [], filters={k: v for k, v in (("division", division.strip()),
-                                                                          ("industry", industry.strip())) if v},
+                      item_ids=item_ids or [], filters={k: v.strip() for k, v in (
+                          ("division", division), ("industry", industry), ("entity_type", entity_type),
+                          ("status", status), ("licence", licence), ("tags", tags)) if v.strip()},
                       ratios={"A": ratio_a, "B": ratio_b, "C": ratio_c, "D": ratio_d},
                       min_per_stratum=min_per_stratum, per_target=per_target, workload_cap=workload_cap)
     except ValidationError as error:

@@ -38,6 +38,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "registered_capital": ("注册资本", "注册资本(万元)", "registered_capital"),
     "division_code": ("行政区划代码", "区划代码", "division_code"),
     "former_names": ("曾用名", "former_names"),
+    "licences": ("许可证", "行政许可", "licences"),
+    "tags": ("标签", "监管标签", "tags"),
 }
 REQUIRED = ("uscc", "name", "status")
 FIELD_LABELS = {field: headers[0] for field, headers in COLUMNS.items()}
@@ -71,6 +73,10 @@ class EnterpriseRecord:
     status: str
     registered_capital: Decimal | None
     former_names: tuple[str, ...]
+    # Licences held, each "kind code:number" (kind per data/licence_kinds.csv), and regulators' tags (重点监管,
+    # 学校食堂 …); both sorted and distinct, so that equal sets compare equal.
+    licences: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
 
 
 def map_header(header: tuple[str, ...]) -> tuple[dict[str, int], list[str]]:

@@ -38,6 +38,10 @@ class Enterprise(Base):
     registered_capital: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
     # Credit-risk class A–D (国市监信发〔2022〕6号) that random inspections stratify by; B until credit scoring sets it.
     risk_class: Mapped[str] = mapped_column(String(1), default="B", server_default="B")
+    # Licences held ("kind:number", kind per data/licence_kinds.csv) and regulators' tags, sorted; mirrored in
+    # enterprise_label for the inspection pool's filters.
+    licences: Mapped[list[str]] = mapped_column(JsonDoc, default=list, server_default="[]")
+    tags: Mapped[list[str]] = mapped_column(JsonDoc, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -59,6 +63,18 @@ class EnterpriseNameTri(Base):
     tri: Mapped[str] = mapped_column(String(12), primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     pos: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+
+
+class EnterpriseLabel(Base):
+    """What an enterprise's ``licences`` (kind ``licence``, value the licence kind code) and ``tags`` (kind ``tag``)
+    say, one row each, so a pool filter is an indexed lookup. Derived from the enterprise row, rewritten with it."""
+
+    __tablename__ = "enterprise_label"
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    value: Mapped[str] = mapped_column(String(40), primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"), primary_key=True,
+                                               index=True)
 
 
 class EnterpriseFormerName(Base):

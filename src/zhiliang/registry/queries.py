@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,7 @@ from zhiliang.registry.models import (
     CertificationBody,
     Enterprise,
     EnterpriseFormerName,
+    EnterpriseLabel,
     ImportJob,
     ImportRowError,
     Laboratory,
@@ -177,21 +178,35 @@ def certification_bodies(session: Session, ids: list[int] | None = None) -> list
 
 
 def pool_query(session: Session, *, division: str | None, industry: str | None = None,
-               entity_type: str | None = None, status: str | None = "active") -> Iterator[tuple[int, str]]:
+               entity_type: str | None = None, status: str | None = "active", licence: str | None = None,
+               tags: Sequence[str] = ()) -> Iterator[tuple[int, str]]:
     """(id, risk class) of every enterprise matching the filters, in id order, streamed: a random inspection's pool.
 
-    ``division`` and ``industry`` match by code prefix (a city covers its districts; a section its classes)."""
+    ``division`` and ``industry`` match by code prefix (a city covers its districts; a section its classes);
+    ``licence``: holds a licence of this kind (code of data/licence_kinds.csv); ``tags``: carries every one."""
     query = select(Enterprise.id, Enterprise.risk_class).order_by(Enterprise.id)
+    for kind, value in ([("licence", licence)] if licence else []) + [("tag", t) for t in tags]:
+        query = query.where(Enterprise.id.in_(select(EnterpriseLabel.enterprise_id).where(
+            EnterpriseLabel.kind == kind, EnterpriseLabel.value == value)))
     if division:
         query = query.where(Enterprise.division_code.startswith(division_prefix(division)))
     if industry:
-        query = query.where(Enterprise.industry_code.startswith(industry))
+        query = query.where(_industry_within(industry))
     if entity_type:
         query = query.where(Enterprise.entity_type == entity_type)
     if status:
         query = query.where(Enterprise.status == status)
     for row in session.execute(query.execution_options(yield_per=20000)):
         yield row[0], row[1]
+
+
+def _industry_within(industry: str) -> Any:
+    """Stored industry codes (digits, no section letter) within ``industry``: a code prefix, or a GB/T 4754
+    section letter, which covers its divisions."""
+    if industry.isalpha():
+        divisions = [c.code for c in refdata.industries().values() if c.parent_code == industry.upper()]
+        return or_(*(Enterprise.industry_code.startswith(d) for d in divisions)) if divisions else false()
+    return Enterprise.industry_code.startswith(industry)
 
 
 def enterprises_by_id(session: Session, ids: list[int]) -> dict[int, Enterprise]:

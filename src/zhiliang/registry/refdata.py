@@ -44,6 +44,8 @@ __all__ = [
     "industries",
     "industry",
     "is_county_level",
+    "licence_kind",
+    "licence_kinds",
 ]
 
 DIVISIONS_CSV = "divisions.csv"
@@ -193,3 +195,39 @@ def _section_of(entry: Code) -> str | None:
     while current is not None and current.level != INDUSTRY_SECTION:
         current = table.get(current.parent_code) if current.parent_code else None
     return current.code if current is not None else None
+
+
+LICENCE_KINDS_CSV = "licence_kinds.csv"
+
+
+@dataclass(frozen=True)
+class LicenceKind:
+    """A kind of administrative licence (行政许可) an entity may hold; ``number_pattern`` is None where the
+    number has no national format."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    number_pattern: str | None
+    basis: str
+
+
+@functools.cache
+def licence_kinds() -> dict[str, LicenceKind]:
+    """The licence kinds of ``data/licence_kinds.csv``, keyed by code, in file order."""
+    text = resources.files("zhiliang.registry").joinpath("data").joinpath(LICENCE_KINDS_CSV).read_text(
+        encoding="utf-8")
+    kinds: dict[str, LicenceKind] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        kinds[row["code"]] = LicenceKind(row["code"], row["name_zh"], row["name_en"], row["number_pattern"] or None,
+                                         row["basis"])
+    return kinds
+
+
+def licence_kind(word: str) -> LicenceKind | None:
+    """The licence kind named by ``word``: its code, or its Chinese name with or without 证 (食品生产许可)."""
+    word = _clean(word)
+    kinds = licence_kinds()
+    if word in kinds:
+        return kinds[word]
+    return next((k for k in kinds.values() if word in (k.name_zh, k.name_zh.removesuffix("证"))), None)

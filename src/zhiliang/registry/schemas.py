@@ -28,6 +28,8 @@ class EnterpriseOut(Out):
     established_date: date | None
     status: str
     registered_capital: float | None
+    licences: list[str] = []
+    tags: list[str] = []
     updated_at: datetime
 
 
@@ -168,6 +170,8 @@ class EnterprisePatch(In):
     status: Annotated[str, StringConstraints(max_length=20)] | None = None
     registered_capital: Annotated[str, StringConstraints(max_length=30)] | None = None
     division_code: Annotated[str, StringConstraints(max_length=6)] | None = None
+    licences: Annotated[str, StringConstraints(max_length=1000)] | None = None  # "kind:number; …" as in an import
+    tags: Annotated[str, StringConstraints(max_length=500)] | None = None  # separated by ; 、 ,
 
 
 class CertificationBodyIn(In):

@@ -22,11 +22,11 @@ from zhiliang.kernel.policy import require
 from zhiliang.ledger.domain import Projection
 from zhiliang.registry import names, policy, search
 from zhiliang.registry.domain import FIELD_LABELS, EnterpriseRecord
-from zhiliang.registry.models import Enterprise, EnterpriseFormerName
+from zhiliang.registry.models import Enterprise, EnterpriseFormerName, EnterpriseLabel
 from zhiliang.registry.validation import validate_row
 
 FIELDS = ("uscc", "uscc_warning", "name", "entity_type", "legal_rep", "address", "division_code", "industry_code",
-          "registration_authority", "established_date", "status", "registered_capital")
+          "registration_authority", "established_date", "status", "registered_capital", "licences", "tags")
 # Personal data (a natural person's name, a home that may be the business address) goes to the event's private part,
 # which the ledger logs only as a salted commitment (SPEC principle 4); every other field is public.
 PRIVATE_FIELDS = ("legal_rep", "address")
@@ -44,6 +44,8 @@ def _plain(value: Any) -> Any:
     """JSON-ready and comparable: dates as ISO text, decimals without trailing zeros (100.0000 == 100)."""
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
+    if isinstance(value, tuple | list):  # licences and tags: kept sorted, so equal sets compare equal
+        return list(value)
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
@@ -104,7 +106,8 @@ def upsert_enterprises(session: Session, records: Sequence[EnterpriseRecord], ac
 def _merge(old: dict[str, Any], record: EnterpriseRecord, present: frozenset[str] | None) -> EnterpriseRecord:
     if present is None:
         return record
-    kept = {f: old[f] for f in FIELDS if f not in present and f not in ("uscc", "uscc_warning", "entity_type")}
+    kept = {f: tuple(old[f]) if isinstance(old[f], list) else old[f]
+            for f in FIELDS if f not in present and f not in ("uscc", "uscc_warning", "entity_type")}
     return replace(record, **kept)
 
 
@@ -143,7 +146,24 @@ def _insert(session: Session, records: list[EnterpriseRecord], at: datetime) -> 
              "name_initials": names.initials(r.name), "created_at": at, "updated_at": at} for r in records]
     session.execute(Enterprise.__table__.insert(), rows)
     search.index(session.connection(), [(r["id"], r["name_key"], r["name_initials"]) for r in rows])
+    _label(session, [(ids[r.uscc], r) for r in records if r.licences or r.tags], replace_old=False)
     return ids
+
+
+def _label(session: Session, records: list[tuple[int, EnterpriseRecord]], replace_old: bool = True) -> None:
+    """Rewrite the ``enterprise_label`` rows of these enterprises from their licences and tags."""
+    if not records:
+        return
+    table = EnterpriseLabel.__table__
+    if replace_old:
+        ids = [i for i, _ in records]
+        for at in range(0, len(ids), 5000):
+            session.execute(table.delete().where(table.c.enterprise_id.in_(ids[at:at + 5000])))
+    rows = [{"kind": "licence", "value": kind, "enterprise_id": i}
+            for i, r in records for kind in sorted({lic.partition(":")[0] for lic in r.licences})]
+    rows += [{"kind": "tag", "value": tag, "enterprise_id": i} for i, r in records for tag in r.tags]
+    if rows:
+        session.execute(table.insert(), rows)
 
 
 def _update(session: Session, changed: list[tuple[dict[str, Any], EnterpriseRecord]], at: datetime) -> None:
@@ -154,6 +174,8 @@ def _update(session: Session, changed: list[tuple[dict[str, Any], EnterpriseReco
     table = Enterprise.__table__
     session.execute(update(table).where(table.c.id == bindparam("b_id")),
                     rows, execution_options={"synchronize_session": False})
+    _label(session, [(old["id"], new) for old, new in changed
+                     if _plain(old["licences"]) != _plain(new.licences) or _plain(old["tags"]) != _plain(new.tags)])
     renamed = [(old, r) for (old, new), r in zip(changed, rows, strict=True) if old["name"] != new.name]
     search.unindex(session.connection(), [(old["id"], names.normalize(old["name"]), names.initials(old["name"]))
                                           for old, _ in renamed])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -19,6 +20,9 @@ from zhiliang.registry.domain import (
 )
 
 MAX_LEN = {"name": 200, "legal_rep": 100, "address": 300, "registration_authority": 100}
+TAG_MAX_LEN = 20
+LICENCE_NUMBER_MAX_LEN = 40
+_LIST_SEPARATORS = str.maketrans({";": ";", "；": ";", "、": ";", ",": ";", "，": ";", "\n": ";"})
 
 
 class _Row:
@@ -61,7 +65,7 @@ def validate_row(number: int, cells: Sequence[str], columns: dict[str, int], tod
         registration_authority=_text(row, "registration_authority"),
         established_date=_date(row, today), registered_capital=_capital(row),
         industry_code=_industry(row), division_code=_division(row, code),
-        former_names=_former_names(row),
+        former_names=_former_names(row), licences=_licences(row), tags=_tags(row),
     )
     if not row.ok:
         return None, row.problems
@@ -95,6 +99,49 @@ def _text(row: _Row, field: str, required: bool = False) -> str | None:
         row.fail(field, value[:50] + "…", f"{field}.too_long", f"超过 {limit} 个字符",
                  f"longer than {limit} characters")
     return value
+
+
+def _items(value: str) -> list[str]:
+    """The items of a list cell: separated by ; ; 、 , , or line breaks, trimmed, empty ones dropped."""
+    return [item.strip() for item in value.translate(_LIST_SEPARATORS).split(";") if item.strip()]
+
+
+def _licences(row: _Row) -> tuple[str, ...]:
+    """许可证: items "kind:number" (kind as code or Chinese name, e.g. 食品生产许可证:SC10631011500123). An unknown
+    kind or a missing number is an error; a number off its kind's national format is a warning (kept)."""
+    value, found = row.get("licences"), set()
+    for item in _items(value):
+        kind_word, sep, number = item.replace(":", ":").partition(":")
+        kind = refdata.licence_kind(kind_word)
+        number = number.strip().upper()
+        if kind is None:
+            known = "、".join(k.name_zh for k in refdata.licence_kinds().values())
+            row.fail("licences", item, "licences.kind", f"未知的许可证种类“{kind_word.strip()}”(可用:{known})",
+                     f"unknown licence kind {kind_word.strip()!r} (known: {', '.join(refdata.licence_kinds())})")
+            continue
+        if not sep or not number:
+            row.fail("licences", item, "licences.number", "许可证须写作“种类:编号”", 'write a licence as "kind:number"')
+            continue
+        if len(number) > LICENCE_NUMBER_MAX_LEN:
+            row.fail("licences", item, "licences.too_long", f"许可证编号超过 {LICENCE_NUMBER_MAX_LEN} 个字符",
+                     f"a licence number is longer than {LICENCE_NUMBER_MAX_LEN} characters")
+            continue
+        if kind.number_pattern and not re.fullmatch(kind.number_pattern, number):
+            row.fail("licences", item, "licences.number_format", f"{kind.name_zh}编号格式不符({kind.basis})",
+                     f"{kind.name_en} number does not follow the national format {kind.number_pattern}", "warning")
+        found.add(f"{kind.code}:{number}")
+    return tuple(sorted(found))
+
+
+def _tags(row: _Row) -> tuple[str, ...]:
+    """标签: regulators' tags, each at most ``TAG_MAX_LEN`` characters."""
+    value = row.get("tags")
+    found = set(_items(value))
+    for tag in sorted(found):
+        if len(tag) > TAG_MAX_LEN:
+            row.fail("tags", tag[:30] + "…", "tags.too_long", f"标签超过 {TAG_MAX_LEN} 个字符",
+                     f"a tag is longer than {TAG_MAX_LEN} characters")
+    return tuple(sorted(found))
 
 
 def _former_names(row: _Row) -> tuple[str, ...]:

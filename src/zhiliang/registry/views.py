@@ -27,7 +27,7 @@ ENTERPRISE_EXPORT = (
     ("uscc", "统一社会信用代码"), ("name", "企业名称"), ("legal_rep", "法定代表人"), ("address", "住所"),
     ("industry_code", "行业代码"), ("registration_authority", "登记机关"), ("established_date", "成立日期"),
     ("status", "登记状态"), ("registered_capital", "注册资本"), ("division_code", "行政区划代码"),
-    ("uscc_warning", "代码警告"),
+    ("licences", "许可证"), ("tags", "标签"), ("uscc_warning", "代码警告"),
 )
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "id": ("编号", "ID"), "cnca_number": ("批准号", "CNCA number"), "cma_number": ("资质认定编号", "CMA number"),
@@ -72,7 +72,12 @@ def enterprise_detail(session: Session, enterprise_id: int) -> EnterpriseDetail:
 
 def export_rows(session: Session, f: queries.EnterpriseFilter) -> Any:
     for row in queries.iter_enterprises(session, f):
-        yield [getattr(row, key) for key, _ in ENTERPRISE_EXPORT]
+        # Lists (licences, tags) as the import reads them, so an export imports back unchanged.
+        yield [_cell(getattr(row, key)) for key, _ in ENTERPRISE_EXPORT]
+
+
+def _cell(value: Any) -> Any:
+    return "; ".join(value) if isinstance(value, list) else value
 
 
 def list_schema(actor: Actor, kind: str) -> type:
