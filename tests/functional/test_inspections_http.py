@@ -4,8 +4,10 @@ and a tampered record is a mismatch."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
+from datetime import timedelta
 
 from support import PASSWORD, zl
 
@@ -140,6 +142,13 @@ def test_plan_form_creates_a_draft_and_refuses_bad_input_clearly(client, rt, mak
     assert api["filters"] == {"licence": "food_production", "tags": ["学校食堂", "重点监管"], "status": "any"}
     unknown = client.post("/console/inspections/new", data={**form, "code": "2026-FORM-5", "licence": "钓鱼许可证"})
     assert unknown.status_code == 422 and "钓鱼许可证" in unknown.text
+    beacon = {"beacon_source": "上证综指收盘点位", "beacon_after": "2026-03-03T15:00", "beacon_by": "2026-03-04T18:00"}
+    assert client.post("/console/inspections/new", data={**form, "code": "2026-FORM-6", **beacon},
+                       follow_redirects=False).status_code == 303
+    made = client.get("/api/v1/inspections/plans/2026-FORM-6").json()
+    assert made["beacon"] == {"source": "上证综指收盘点位", "after": "2026-03-03T15:00:00+08:00",
+                              "by": "2026-03-04T18:00:00+08:00"}  # the form's local times are Beijing time
+    assert 'name="beacon_value"' not in client.get("/console/inspections/2026-FORM-6").text  # not before commit
 
 
 def test_attachments_typed_by_content_size_limited_and_staff_only(client, rt, tmp_path):
@@ -196,3 +205,53 @@ def test_console_upload_of_evidence(client, rt, make_user):
     with rt.db.read() as s:
         assert s.scalar(select(InspectionAttachment.content_type).where(
             InspectionAttachment.file_name == "记录.pdf")) == "application/pdf"
+
+
+def test_an_external_beacon_seeds_the_draw_only_within_its_committed_window(client, rt, tmp_path):
+    item_id = _city(rt)
+    accounts.create_user(rt, username="reg-e", display_name="reg-e", role="regulator", password=PASSWORD,
+                         jurisdiction="500106", department="市场监管局")
+    a = {"Authorization": f"Bearer {accounts.issue_token(rt, 'reg-e', 'test')}"}
+    now = rt.clock.now()
+    beacon = {"source": "2026年3月2日上证综指收盘点位", "after": (now + timedelta(hours=6)).isoformat(),
+              "by": (now + timedelta(days=2)).isoformat()}
+    plan = {"title": "信标抽查", "jurisdiction": "500106", "departments": ["市场监管局"], "item_ids": [item_id],
+            "ratios": {c: "0.2" for c in "ABCD"}, "workload_cap": 10}
+    for wrong, field in (({**beacon, "after": (now - timedelta(hours=1)).isoformat()}, "beacon.after"),
+                         ({**beacon, "by": beacon["after"]}, "beacon.by"),
+                         ({**beacon, "after": "2026-03-03T09:00"}, "beacon.after")):
+        refused = client.post("/api/v1/inspections/plans", json={**plan, "code": "B-0", "beacon": wrong}, headers=a)
+        assert refused.status_code == 422 and refused.json()["field"] == field, refused.json()
+    for code in ("B-1", "B-2", "B-3"):
+        made = client.post("/api/v1/inspections/plans", json={**plan, "code": code, "beacon": beacon}, headers=a)
+        assert made.status_code == 201 and made.json()["beacon"]["source"] == beacon["source"]
+    for code in ("B-1", "B-3"):
+        assert client.post(f"/api/v1/inspections/plans/{code}/commit", headers=a).json()["status"] == "committed"
+    assert client.post("/api/v1/inspections/plans/B-1/seed", headers=a).status_code == 422  # no value given
+    early = client.post("/api/v1/inspections/plans/B-1/seed", json={"beacon_value": "3412.66"}, headers=a)
+    assert early.status_code == 409 and "beacon value is entered after" in early.json()["en"]
+
+    rt.clock.advance(hours=7)  # the beacon is out
+    late = client.post("/api/v1/inspections/plans/B-2/commit", headers=a)
+    assert late.status_code == 409 and late.json()["code"] == "inspections.beacon_passed"
+    seeded = client.post("/api/v1/inspections/plans/B-1/seed", json={"beacon_value": " 3412.66 "}, headers=a).json()
+    assert seeded["status"] == "seeded" and seeded["seed"] == hashlib.sha256(b"3412.66").hexdigest()
+    assert client.post("/api/v1/inspections/plans/B-1/draw", headers=a).json()["status"] == "drawn"
+    page = client.get("/inspections/plans/B-1").text
+    assert beacon["source"] in page and "3412.66" in page and seeded["seed"] in page
+
+    record = client.get("/api/v1/inspections/plans/B-1/record").json()
+    assert record["plan_params"]["beacon"] == made.json()["beacon"]  # the window is part of the commitment
+    saved = tmp_path / "beacon.json"
+    saved.write_text(json.dumps(record), encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin", "ZHILIANG_DATA_DIR": str(tmp_path / "none")}
+    ok = zl(env, "inspections", "verify-draw", "B-1", "--file", str(saved))
+    assert ok.returncode == 0 and "match / 一致" in ok.stdout and "3412.66" in ok.stdout, ok.stdout + ok.stderr
+    record["seed_source"]["value"] = "3412.67"  # a different beacon value than the one the seed came from
+    saved.write_text(json.dumps(record), encoding="utf-8")
+    bad = zl(env, "inspections", "verify-draw", "B-1", "--file", str(saved))
+    assert bad.returncode == 2 and "not the hash of the beacon value" in bad.stdout
+
+    rt.clock.advance(days=2)  # past the committed deadline
+    overdue = client.post("/api/v1/inspections/plans/B-3/seed", json={"beacon_value": "3412.66"}, headers=a)
+    assert overdue.status_code == 409 and "past the committed deadline" in overdue.json()["en"]

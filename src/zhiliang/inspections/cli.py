@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -66,9 +67,31 @@ def verify_draw(
     typer.echo(f"match / 一致: {targets} targets of {plan} follow from the committed pool, parameters and seed")
 
 
+def _beacon_problems(record: dict, source: dict) -> list[str]:
+    """A beacon seed: the hash of the recorded value, entered within the window the commitment states. Whether the
+    value is what the beacon really published is for the reader to compare; this command makes no network call."""
+    beacon = (record.get("plan_params") or {}).get("beacon")
+    if not beacon:
+        return ["the seed names a beacon, but the commitment has none"]
+    typer.echo(f"  beacon             {beacon['source']}: value {source.get('value')!r} "
+               f"(compare with the published value / 请与信标公布的数值核对)")
+    problems = [] if domain.beacon_seed(str(source.get("value", ""))) == record["seed"] else [
+        "the seed is not the hash of the beacon value"]
+    try:
+        window = domain.beacon_problems(beacon, str(source.get("value", "")),
+                                        datetime.fromisoformat(source["entered_at"]),
+                                        datetime.fromisoformat(source["committed_at"]))
+    except (KeyError, ValueError):
+        return [*problems, "the beacon value's entry or commitment time is missing"]
+    return problems + [en for _, en in window]
+
+
 def _seed_problems(record: dict, key: str | None) -> list[str]:
-    """The seed must be the root of the signed checkpoint named as its source (checked with the key if given)."""
+    """The seed must be the root of the signed checkpoint named as its source (checked with the key if given), or
+    for a beacon plan the hash of the beacon value entered in time."""
     source = record.get("seed_source") or {}
+    if "beacon" in source:
+        return _beacon_problems(record, source)
     checkpoint_note = source.get("checkpoint")
     if not checkpoint_note:
         return ["no checkpoint given as the seed's source"]

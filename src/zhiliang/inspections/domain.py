@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -122,6 +123,33 @@ def pool_digest(members: Members) -> str:
         part = order[start:start + _CHUNK * 4]
         h.update("".join(map("{},{}\n".format, ids[part].tolist(), letters[codes[part]].tolist())).encode())
     return h.hexdigest()
+
+
+def beacon_seed(value: str) -> str:
+    """The seed taken from an external beacon's value: hex SHA-256 of the value as published (UTF-8, surrounding
+    whitespace removed), so any text a beacon publishes (a hex pulse, an index's closing figure) gives 32 bytes."""
+    return hashlib.sha256(value.strip().encode("utf-8")).hexdigest()
+
+
+def beacon_problems(beacon: Mapping[str, Any], value: str, entered_at: datetime,
+                    committed_at: datetime | None) -> list[tuple[str, str]]:
+    """Why a beacon value may not fix the seed, as (zh, en) pairs; empty when it may.
+
+    The value must be entered no earlier than the time the commitment states it is published (``after``) and no
+    later than the stated deadline (``by``), and the commitment must predate ``after``: no one could know the
+    value when the pool and parameters were fixed."""
+    after, by = datetime.fromisoformat(beacon["after"]), datetime.fromisoformat(beacon["by"])
+    problems = []
+    if not value.strip():
+        problems.append(("信标数值为空", "the beacon value is empty"))
+    if committed_at is not None and committed_at >= after:
+        problems.append(("承诺晚于信标发布时间", "the commitment was made after the beacon's publication time"))
+    if entered_at < after:
+        problems.append((f"信标数值须在 {beacon['after']} 之后录入",
+                         f"the beacon value is entered after {beacon['after']}"))
+    if entered_at > by:
+        problems.append((f"已超过承诺的录入期限 {beacon['by']}", f"past the committed deadline {beacon['by']}"))
+    return problems
 
 
 def commitment(plan_params: dict[str, Any], pool_digest: str, seed_rule: str) -> tuple[bytes, str]:

@@ -44,6 +44,8 @@ class InspectionPlan(Base):
     per_target: Mapped[int] = mapped_column(Integer, default=2)
     workload_cap: Mapped[int] = mapped_column(Integer, default=50)
     seed_rule: Mapped[str] = mapped_column(String(200))
+    # An external beacon as the seed instead of the ledger ({"source", "after", "by"}): committed in params.
+    beacon: Mapped[dict[str, str] | None] = mapped_column(JsonDoc)
     status: Mapped[str] = mapped_column(String(16), index=True)  # draft committed seeded drawn published
     pool_size: Mapped[int | None] = mapped_column(BigInteger)
     pool_digest: Mapped[str | None] = mapped_column(String(64))

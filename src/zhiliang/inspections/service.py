@@ -36,16 +36,17 @@ from zhiliang.inspections.models import (
     InspectionTarget,
     InspectorConflict,
 )
+from zhiliang.inspections.params import check_beacon, pool_filters
 from zhiliang.kernel import audit, events
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.errors import conflict, forbidden, invalid, not_found
 from zhiliang.kernel.policy import covers
 from zhiliang.ledger import service as ledger
 from zhiliang.registry import queries as registry
-from zhiliang.registry import refdata as registry_refdata
-from zhiliang.registry.domain import ENTITY_TYPES, STATUS_LABELS
 
 SEED_RULE = "root hash of the first signed checkpoint of ledger {origin} that includes the commitment event"
+BEACON_RULE = ("hex SHA-256 of the value of the external beacon plan_params.beacon.source, published at its 'after' "
+               "time and entered by its 'by' time")
 
 
 def require_regulator(actor: Actor, division: str | None = None) -> None:
@@ -110,8 +111,13 @@ def create_item(session: Session, actor: Actor, at: datetime, *, code: str, name
 def create_plan(session: Session, actor: Actor, at: datetime, *, code: str, title: str, kind: str,
                 jurisdiction: str, departments: list[str], item_ids: list[int], filters: dict[str, Any],
                 ratios: dict[str, str], min_per_stratum: int = 0, per_target: int = 2, workload_cap: int = 50,
-                origin: str = "zhiliang.local/ledger") -> InspectionPlan:
-    """A draft plan within the actor's jurisdiction. Raises 403, 409 (code taken), 422 (no items, bad ratios)."""
+                origin: str = "zhiliang.local/ledger", beacon: dict[str, Any] | None = None) -> InspectionPlan:
+    """A draft plan within the actor's jurisdiction. Raises 403, 409 (code taken), 422 (no items, bad ratios,
+    bad filters, a bad beacon).
+
+    ``beacon`` (optional): seed the draw from an external beacon instead of the ledger — ``source`` (which value,
+    e.g. "NIST Randomness Beacon 2.0 pulse of 2026-12-01T00:00Z"), ``after`` (when it is published) and ``by``
+    (the deadline to enter it), times as ISO 8601 with a zone; ``after`` must lie in the future."""
     require_regulator(actor, jurisdiction)
     if "\x00" in code or not code.strip():
         raise invalid("inspections.code", "计划编号无效", "Invalid plan code", "code")
@@ -128,75 +134,16 @@ def create_plan(session: Session, actor: Actor, at: datetime, *, code: str, titl
                           "ratios") from error
     plan = InspectionPlan(
         code=code.strip(), title=title, kind=kind, jurisdiction=jurisdiction, departments=departments,
-        item_ids=sorted(set(item_ids)), filters=pool_filters(filters), ratios={c: str(ratios.get(c, "0")) for c in
-                                                                 domain.RISK_CLASSES},
+        item_ids=sorted(set(item_ids)), filters=pool_filters(filters),
+        ratios={c: str(ratios.get(c, "0")) for c in domain.RISK_CLASSES},
         min_per_stratum=min_per_stratum, per_target=per_target, workload_cap=workload_cap,
-        seed_rule=SEED_RULE.format(origin=origin), status="draft", created_by=actor.label, created_at=at)
+        seed_rule=BEACON_RULE if beacon else SEED_RULE.format(origin=origin),
+        beacon=check_beacon(beacon, at) if beacon else None, status="draft", created_by=actor.label, created_at=at)
     session.add(plan)
     session.flush()
     audit.record(session, at=at, actor_id=actor.user_id, actor_label=actor.label, tag="inspections:plan:create",
                  entity_type="inspection_plan", entity_id=plan.id, before=None, after={"code": plan.code})
     return plan
-
-
-FILTERS = ("division", "industry", "entity_type", "status", "licence", "tags")
-
-
-def pool_filters(filters: dict[str, Any]) -> dict[str, Any]:
-    """The plan's pool filters checked and in stored form; raises 422 naming the first bad one.
-
-    ``division`` (GB/T 2260 code within which), ``industry`` (GB/T 4754 code prefix), ``entity_type``, ``status``
-    (default 存续 active; ``any`` for every status), ``licence`` (a licence kind, by code or Chinese name: holders
-    only), ``tags`` (list, or text separated by ; 、 ,: entities carrying every tag)."""
-    out: dict[str, Any] = {}
-    for key, value in filters.items():
-        if key not in FILTERS:
-            raise invalid("inspections.filter", f"未知的筛选条件“{key}”(可用:{'、'.join(FILTERS)})",
-                          f"Unknown filter {key!r} (known: {', '.join(FILTERS)})", f"filters.{key}")
-        if key == "tags":
-            items = value if isinstance(value, list) else str(value).translate(_SEPARATORS).split(";")
-            if tags := sorted({str(t).strip() for t in items if str(t).strip()}):
-                out["tags"] = tags
-            continue
-        text_ = str(value).strip()
-        if not text_:
-            continue
-        if key == "division" and registry_refdata.division(text_) is None:
-            raise invalid("inspections.filter", f"未知的行政区划代码:{text_}", f"Unknown division code: {text_}",
-                          "filters.division")
-        if key == "industry":
-            text_ = _industry_filter(text_)
-        if key == "entity_type" and text_ not in ENTITY_TYPES:
-            raise invalid("inspections.filter", f"未知的主体类型:{text_}", f"Unknown entity type: {text_}",
-                          "filters.entity_type")
-        if key == "status" and text_ != "any" and text_ not in STATUS_LABELS:
-            raise invalid("inspections.filter", f"未知的登记状态:{text_}", f"Unknown status: {text_}",
-                          "filters.status")
-        if key == "licence":
-            kind = registry_refdata.licence_kind(text_)
-            if kind is None:
-                raise invalid("inspections.filter", f"未知的许可证种类:{text_}", f"Unknown licence kind: {text_}",
-                              "filters.licence")
-            text_ = kind.code
-        out[key] = text_
-    return out
-
-
-def _industry_filter(value: str) -> str:
-    """A GB/T 4754 section letter, or a code prefix of 1–4 digits (with or without its section letter, stored
-    without it, as the registry stores codes); 422 if no division of the table matches."""
-    upper = value.upper()
-    digits = upper[1:] if len(upper) > 1 and upper[0].isalpha() else upper
-    known = registry_refdata.industry(upper) is not None or (
-        len(digits) == 1 and digits.isdigit()
-        and any(c.code.startswith(digits) for c in registry_refdata.industries().values() if c.level == 2))
-    if not known:
-        raise invalid("inspections.filter", f"未知的行业代码:{value}", f"Unknown industry code: {value}",
-                      "filters.industry")
-    return digits
-
-
-_SEPARATORS = str.maketrans({"；": ";", "、": ";", ",": ";", "，": ";"})
 
 
 def _pool_rows(session: Session, plan: InspectionPlan) -> Iterator[tuple[int, str]]:
@@ -242,6 +189,10 @@ def commit(session: Session, actor: Actor, code: str, at: datetime) -> Inspectio
     plan = get_plan(session, code, lock=True)
     require_regulator(actor, plan.jurisdiction)
     expect_status(plan, "draft")
+    if plan.beacon and at >= datetime.fromisoformat(plan.beacon["after"]):
+        raise conflict("inspections.beacon_passed", f"信标已于 {plan.beacon['after']} 发布,承诺必须在此之前提交;"
+                       "请新建计划并选择更晚的信标", f"The beacon was published at {plan.beacon['after']}: the "
+                       "commitment must come first. Make a new plan with a later beacon.", "beacon.after")
     rows = list(_pool_rows(session, plan))
     if not rows:
         raise invalid("inspections.empty_pool", "筛选条件下没有检查对象", "No entity matches the plan's filters",
@@ -252,6 +203,8 @@ def commit(session: Session, actor: Actor, code: str, at: datetime) -> Inspectio
               "workload_cap": plan.workload_cap, "departments": sorted(plan.departments), "items": plan.item_ids,
               "filters": plan.filters, "jurisdiction": plan.jurisdiction,
               "inspectors_digest": domain.inspectors_digest(inspectors)}
+    if plan.beacon:
+        params["beacon"] = plan.beacon
     plan.pool_digest = domain.pool_digest(rows)
     plan.pool_size, plan.params = len(rows), params
     plan.inspectors = [domain.inspector_record(i) for i in inspectors]
@@ -263,14 +216,19 @@ def commit(session: Session, actor: Actor, code: str, at: datetime) -> Inspectio
     return plan
 
 
-def fix_seed(session: Session, actor: Actor, code: str, at: datetime) -> InspectionPlan:
-    """Step 2: the seed is the root of the first signed checkpoint covering the commitment event.
+def fix_seed(session: Session, actor: Actor, code: str, at: datetime, beacon_value: str | None = None
+             ) -> InspectionPlan:
+    """Step 2: by default the seed is the root of the first signed checkpoint covering the commitment event; for
+    a beacon plan, the hex SHA-256 of the beacon's value (``beacon_value``), entered within the committed window.
 
-    Raises 409 while no such checkpoint exists yet (the sequencer logs within about a second; try again).
+    Raises 409 while no such checkpoint exists yet (the sequencer logs within about a second; try again), or
+    when the beacon value comes outside its window; 422 when a beacon plan gets no value.
     """
     plan = get_plan(session, code, lock=True)
     require_regulator(actor, plan.jurisdiction)
     expect_status(plan, "committed")
+    if plan.beacon:
+        return _seed_from_beacon(session, actor, plan, at, beacon_value)
     entry = ledger.entry_for_event_or_none(session, plan.commitment_seq)
     checkpoint = ledger.first_checkpoint_covering(session, entry.idx) if entry else None
     if checkpoint is None:
@@ -282,6 +240,28 @@ def fix_seed(session: Session, actor: Actor, code: str, at: datetime) -> Inspect
     plan.status = "seeded"
     _log(session, actor, at, plan, "inspections.SeedFixed", "inspections:plan:seed",
          {"seed": plan.seed, "checkpoint_size": checkpoint.size})
+    return plan
+
+
+def _seed_from_beacon(session: Session, actor: Actor, plan: InspectionPlan, at: datetime,
+                      value: str | None) -> InspectionPlan:
+    if not (value or "").strip():
+        raise invalid("inspections.beacon_value", f"请输入信标数值:{plan.beacon['source']}",
+                      f"Enter the beacon's value: {plan.beacon['source']}", "beacon_value")
+    value = value.strip()
+    if len(value) > 1000:
+        raise invalid("inspections.beacon_value", "信标数值过长(1000 字以内)", "The beacon value is too long "
+                      "(at most 1,000 characters)", "beacon_value")
+    problems = domain.beacon_problems(plan.beacon, value, at, plan.committed_at)
+    if problems:
+        raise conflict("inspections.beacon_window", ";".join(zh for zh, _ in problems),
+                       "; ".join(en for _, en in problems), "beacon_value")
+    plan.seed = domain.beacon_seed(value)
+    plan.seed_source = {"beacon": plan.beacon["source"], "value": value, "entered_at": at.isoformat(),
+                        "committed_at": plan.committed_at.isoformat()}
+    plan.status = "seeded"
+    _log(session, actor, at, plan, "inspections.SeedFixed", "inspections:plan:seed",
+         {"seed": plan.seed, "beacon": plan.beacon["source"], "value": value})
     return plan
 
 

@@ -24,6 +24,20 @@ from zhiliang.registry.domain import ENTITY_TYPES, STATUS_LABELS
 router = APIRouter(tags=["inspections 双随机"])
 
 
+class BeaconIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(min_length=1, max_length=200)
+    after: str = Field(max_length=40)  # ISO 8601 with a zone
+    by: str = Field(max_length=40)
+
+
+class SeedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    beacon_value: str | None = Field(None, max_length=1000)
+
+
 class PlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -33,11 +47,12 @@ class PlanIn(BaseModel):
     jurisdiction: str = Field(pattern=r"^\d{6}$")
     departments: list[str] = Field(default_factory=list, max_length=10)  # none: every department
     item_ids: list[int] = Field(min_length=1, max_length=100)
-    filters: dict[str, str | list[str]] = Field(default_factory=dict)  # see service.pool_filters
+    filters: dict[str, str | list[str]] = Field(default_factory=dict)  # see params.pool_filters
     ratios: dict[str, str]
     min_per_stratum: int = Field(0, ge=0, le=1000)
     per_target: int = Field(2, ge=2, le=10)
     workload_cap: int = Field(50, ge=1, le=100000)
+    beacon: BeaconIn | None = None  # seed from an external beacon instead of the ledger
 
 
 class FindingIn(BaseModel):
@@ -51,6 +66,7 @@ class FindingIn(BaseModel):
 def _plan_out(plan: InspectionPlan) -> dict[str, Any]:
     return {"code": plan.code, "title": plan.title, "kind": plan.kind, "jurisdiction": plan.jurisdiction,
             "departments": plan.departments, "status": plan.status, "filters": plan.filters, "ratios": plan.ratios,
+            "beacon": plan.beacon, "seed_rule": plan.seed_rule,
             "pool_size": plan.pool_size, "pool_digest": plan.pool_digest, "commitment": plan.commitment,
             "committed_at": plan.committed_at, "seed": plan.seed, "seed_source": plan.seed_source,
             "result": {k: v for k, v in (plan.result or {}).items() if k != "selected"} or None,
@@ -226,7 +242,15 @@ async def create(request: Request, body: PlanIn) -> dict[str, Any]:
 STEPS = ("commit", "seed", "draw", "publish")
 
 
-def _step(request: Request, code: str, step: str) -> dict[str, Any]:
+def _local_time(value: str) -> str:
+    """A datetime-local form value (no zone) read as Beijing time; ISO text with a zone passes unchanged."""
+    value = value.strip()
+    if value and len(value) <= 19 and "+" not in value and not value.endswith("Z"):
+        return value + "+08:00"
+    return value
+
+
+def _step(request: Request, code: str, step: str, beacon_value: str | None = None) -> dict[str, Any]:
     if step not in STEPS:
         raise not_found("步骤", "Step", step)
 
@@ -235,7 +259,7 @@ def _step(request: Request, code: str, step: str) -> dict[str, Any]:
         if step == "commit":
             done = service.commit(session, actor, code, now)
         elif step == "seed":
-            done = service.fix_seed(session, actor, code, now)
+            done = service.fix_seed(session, actor, code, now, beacon_value)
         elif step == "draw":
             deadline = rt.calendar.add_workdays(rt.today(), rt.settings.inspections_publish_workdays)
             done = service.run_draw(session, actor, code, now, deadline)
@@ -248,9 +272,10 @@ def _step(request: Request, code: str, step: str) -> dict[str, Any]:
 
 
 @router.post("/api/v1/inspections/plans/{code}/{step}", name="inspections.api_step")
-async def step(request: Request, code: str, step: str) -> dict[str, Any]:
-    """Run a step: ``commit``, ``seed``, ``draw`` or ``publish`` (in that order)."""
-    return await run_in_threadpool(_step, request, code, step)
+async def step(request: Request, code: str, step: str, body: SeedIn | None = None) -> dict[str, Any]:
+    """Run a step: ``commit``, ``seed``, ``draw`` or ``publish`` (in that order). A beacon plan's ``seed`` step
+    takes ``{"beacon_value": "…"}``, entered within the window its commitment states."""
+    return await run_in_threadpool(_step, request, code, step, body.beacon_value if body else None)
 
 
 @router.post("/api/v1/inspections/targets/{target_id}/findings", name="inspections.api_finding")
@@ -324,6 +349,8 @@ async def console_create(
     division: Annotated[str, Form()] = "", industry: Annotated[str, Form()] = "",
     entity_type: Annotated[str, Form()] = "", status: Annotated[str, Form()] = "active",
     licence: Annotated[str, Form()] = "", tags: Annotated[str, Form()] = "",
+    beacon_source: Annotated[str, Form()] = "", beacon_after: Annotated[str, Form()] = "",
+    beacon_by: Annotated[str, Form()] = "",
     ratio_a: Annotated[str, Form()] = "0.02", ratio_b: Annotated[str, Form()] = "0.05",
     ratio_c: Annotated[str, Form()] = "0.1", ratio_d: Annotated[str, Form()] = "0.2",
     min_per_stratum: Annotated[int, Form()] = 0, per_target: Annotated[int, Form()] = 2,
@@ -337,7 +364,9 @@ async def console_create(
                           ("division", division), ("industry", industry), ("entity_type", entity_type),
                           ("status", status), ("licence", licence), ("tags", tags)) if v.strip()},
                       ratios={"A": ratio_a, "B": ratio_b, "C": ratio_c, "D": ratio_d},
-                      min_per_stratum=min_per_stratum, per_target=per_target, workload_cap=workload_cap)
+                      min_per_stratum=min_per_stratum, per_target=per_target, workload_cap=workload_cap,
+                      beacon=BeaconIn(source=beacon_source.strip(), after=_local_time(beacon_after),
+                                      by=_local_time(beacon_by)) if beacon_source.strip() else None)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -373,8 +402,9 @@ def console(request: Request, code: str) -> Response:
 
 
 @router.post("/console/inspections/{code}/step", name="inspections.console_step", include_in_schema=False)
-async def console_step(request: Request, code: str, step: Annotated[str, Form()]) -> Response:
-    await run_in_threadpool(_step, request, code, step)
+async def console_step(request: Request, code: str, step: Annotated[str, Form()],
+                       beacon_value: Annotated[str | None, Form()] = None) -> Response:
+    await run_in_threadpool(_step, request, code, step, beacon_value)
     return RedirectResponse(f"/console/inspections/{code}", status_code=303)
 
 
