@@ -40,8 +40,10 @@ The deterministic procedure, so that anyone can re-run it from the public record
    takes no one's workload. Nothing is dropped silently: ``by_target`` has every target.
 
 Only as much of the shuffle is computed as step 3 needs, so the usual cost per target is one SHA-256 block and a
-copy of ``P``: measured 250,000 targets × 2 from 5,000 inspectors in 3.7 s on a 2-core machine, and 9.3 s for a
-joint plan in which 51,000 targets ran into the workload caps (each unmet target walks its whole pool).
+copy of ``P``. A target whose whole candidate set falls short (too few, a skill or a department missing) is found
+unmet without shuffling, and the reasons' fixed stage is cached per (division, skills): measured 250,000 targets × 2
+from 5,000 inspectors in 4.4 s on a 2-core machine with 15,334 targets past the workload caps (11.2 s before those
+two shortcuts, with the same result).
 """
 
 from __future__ import annotations
@@ -190,6 +192,7 @@ class _Plan:
             for entity in inspector.conflicts:
                 self.by_conflict[entity].add(inspector.id)
         self._covering: dict[str, list[Inspector]] = {}
+        self._skilled: dict[tuple[str, frozenset[str]], tuple[list[Inspector], list[Reason]]] = {}
         self._open: dict[tuple[str, frozenset[str]], list[Inspector]] = {}
         self._keys_of: dict[int, list[tuple[str, frozenset[str]]]] = defaultdict(list)
 
@@ -200,6 +203,15 @@ class _Plan:
             prefixes = {division[:n] for n in range(0, 7, 2)}
             members = [i for p in prefixes for i in self.by_prefix.get(p, ())]
             found = self._covering[division] = sorted(members, key=_id)
+        return found
+
+    def skilled(self, target: Target) -> tuple[list[Inspector], list[Reason]]:
+        """The covering inspectors qualified for ``target`` and their shortfalls, whatever the load (cached)."""
+        key = (target.division_code, target.required_skills)
+        found = self._skilled.get(key)
+        if found is None:
+            group = [i for i in self.covering(key[0]) if _qualified(i, key[1])]
+            found = self._skilled[key] = (group, _shortfalls(group, self.size, key[1], self.departments))
         return found
 
     def open_pool(self, target: Target) -> list[Inspector]:
@@ -305,6 +317,11 @@ def _team_for(plan: _Plan, target: Target, stream_prefix: bytes) -> list[Inspect
     first = [c for k in range(plan.size) if (c := cands.get(k)) is not None]
     if len(first) == plan.size and _valid(first, required, depts):
         return first
+    # A shortfall of the whole candidate set (order does not matter) proves that no team exists: say so without
+    # shuffling the rest of the pool.
+    recused, pool = plan.recused(target), plan.open_pool(target)
+    if _shortfalls([i for i in pool if i.id not in recused] if recused else pool, plan.size, required, depts):
+        return None
 
     def search(start: int, team: list[Inspector], skills: frozenset[str], have: frozenset[str]):
         slots = plan.size - len(team)
@@ -326,37 +343,38 @@ def _team_for(plan: _Plan, target: Target, stream_prefix: bytes) -> list[Inspect
 
 
 def _shortfalls(group: list[Inspector], size: int, required: frozenset[str], depts: frozenset[str]) -> list[Reason]:
+    # Each skill's search stops at its first holder: only a missing skill walks the whole group.
     out: list[Reason] = []
     if len(group) < size:
         out.append((f"需要 {size} 人，仅有 {len(group)} 人", f"{size} needed, {len(group)} available"))
-    skills = frozenset().union(*(i.skills for i in group))
-    for skill in sorted(required - skills):
-        out.append((f"无人具备技能“{skill}”", f"nobody has skill '{skill}'"))
-    have = {i.department for i in group}
-    for dept in sorted(depts - have):
-        out.append((f"联合抽查缺少部门“{dept}”的人员", f"joint plan lacks an inspector from department '{dept}'"))
+    for skill in sorted(required):
+        if not any(skill in i.skills for i in group):
+            out.append((f"无人具备技能“{skill}”", f"nobody has skill '{skill}'"))
+    if depts:
+        have = {i.department for i in group}
+        for dept in sorted(depts - have):
+            out.append((f"联合抽查缺少部门“{dept}”的人员", f"joint plan lacks an inspector from department '{dept}'"))
     return out
 
 
 def _reasons(plan: _Plan, target: Target) -> list[Reason]:
     """Why ``target`` has no team: the first stage (skills, recusal, workload) that leaves too few, with details."""
-    pool = plan.covering(target.division_code)
-    if not pool:
+    if not plan.covering(target.division_code):
         return [(f"辖区 {target.division_code} 内没有检查人员",
                  f"no inspector's jurisdiction covers division {target.division_code}")]
     required, recused = target.required_skills, plan.recused(target)
-    skilled = [i for i in pool if _qualified(i, required)]
-    stages = [
-        (("辖区内具备技能的检查人员不足", "not enough qualified inspectors in the jurisdiction"), skilled),
-        (("回避后检查人员不足", "not enough inspectors left after recusal (回避)"),
-         [i for i in skilled if i.id not in recused]),
-    ]
+    # The stages narrow the covering inspectors: qualified (fixed, so its shortfalls are cached), not recused,
+    # below the cap — which is the open pool less the recused, kept up to date as inspectors reach the cap.
+    skilled, details = plan.skilled(target)
+    stages = [(("辖区内具备技能的检查人员不足", "not enough qualified inspectors in the jurisdiction"), None, details)]
+    after_recusal = [i for i in skilled if i.id not in recused] if recused else skilled
+    stages.append((("回避后检查人员不足", "not enough inspectors left after recusal (回避)"), after_recusal, None))
     stages.append((("工作量上限已满", "workload caps reached"),
-                   [i for i in stages[-1][1] if plan.load[i.id] < plan.cap]))
-    for headline, group in stages:
-        details = _shortfalls(group, plan.size, required, plan.departments)
-        if details:
-            return [headline, *details]
+                   [i for i in plan.open_pool(target) if i.id not in recused], None))
+    for headline, group, known in stages:
+        found = known if group is None else _shortfalls(group, plan.size, required, plan.departments)
+        if found:
+            return [headline, *found]
     return [(f"搜索 {SEARCH_LIMIT} 个组合后仍无同时满足技能与部门要求的 {plan.size} 人组合",
              f"no team of {plan.size} covers every required skill and department "
              f"(searched up to {SEARCH_LIMIT} combinations)")]

@@ -39,6 +39,7 @@ from zhiliang.inspections.models import (
 from zhiliang.inspections.params import check_beacon, pool_filters
 from zhiliang.kernel import audit, events
 from zhiliang.kernel.auth import Actor
+from zhiliang.kernel.db import in_ids
 from zhiliang.kernel.errors import conflict, forbidden, invalid, not_found
 from zhiliang.kernel.policy import covers
 from zhiliang.ledger import service as ledger
@@ -316,10 +317,13 @@ def _targets(session: Session, plan: InspectionPlan, ids: list[int]) -> list[Tar
 def _last_round(session: Session, plan: InspectionPlan, ids: list[int]) -> dict[int, list[int]]:
     """Each entity's inspectors in the most recent earlier plan that drew it (回避: not the same team again)."""
     out: dict[int, list[int]] = {}
-    for chunk in range(0, len(ids), 5000):
-        part = ids[chunk:chunk + 5000]
+    dialect = session.bind.dialect.name
+    step = 100_000 if dialect == "postgresql" else 5000  # one array parameter on PostgreSQL (see in_ids)
+    for chunk in range(0, len(ids), step):
+        part = ids[chunk:chunk + step]
         rows = session.execute(select(InspectionTarget.entity_id, InspectionTarget.inspectors)
-                               .where(InspectionTarget.entity_id.in_(part), InspectionTarget.plan_id != plan.id)
+                               .where(in_ids(InspectionTarget.entity_id, part, dialect),
+                                      InspectionTarget.plan_id != plan.id)
                                .order_by(InspectionTarget.plan_id)).all()
         for entity_id, inspectors in rows:  # later plans overwrite earlier ones
             out[entity_id] = list(inspectors or ())

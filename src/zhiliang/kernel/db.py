@@ -11,7 +11,19 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Connection, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -118,3 +130,12 @@ class Database:
         """
         with self._sessions() as session:
             yield session
+
+
+def in_ids(column: Any, ids: list[int], dialect: str) -> Any:
+    """``column IN ids`` for a long list of integer ids: one array parameter (``= ANY``) on PostgreSQL, where
+    thousands of separate parameters cost more to parse and plan than the lookup itself; ``IN (…)`` elsewhere
+    (SQLite allows up to 32,766 parameters: callers chunk)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, ids, type_=postgresql.ARRAY(BigInteger)))
+    return column.in_(ids)

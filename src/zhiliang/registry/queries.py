@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
+from zhiliang.kernel.db import in_ids
 from zhiliang.kernel.policy import division_prefix
 from zhiliang.registry import refdata, search, uscc
 from zhiliang.registry.models import (
@@ -222,9 +223,11 @@ def divisions_of(session: Session, ids: list[int]) -> dict[int, str | None]:
     """Division code of each enterprise id."""
     out: dict[int, str | None] = {}
     ids = sorted(ids)  # chunks of neighbouring keys: index pages read in order, not at random
-    for at in range(0, len(ids), 5000):
-        chunk = ids[at:at + 5000]
-        query = select(Enterprise.id, Enterprise.division_code).where(Enterprise.id.in_(chunk))
+    dialect = session.bind.dialect.name
+    step = 100_000 if dialect == "postgresql" else 5000  # one array parameter on PostgreSQL (see in_ids)
+    for at in range(0, len(ids), step):
+        query = select(Enterprise.id, Enterprise.division_code).where(in_ids(Enterprise.id, ids[at:at + step],
+                                                                             dialect))
         out.update((row[0], row[1]) for row in session.execute(query))
     return out
 
