@@ -36,6 +36,8 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
     sequencer on a thread while it serves."""
     from zhiliang.certificates import api as certs_api
     from zhiliang.certificates import web as certs_web
+    from zhiliang.credit import api as credit_api
+    from zhiliang.credit import web as credit_web
     from zhiliang.inspections import web as inspections_web
     from zhiliang.ledger import service as ledger
     from zhiliang.ledger import web as ledger_web
@@ -72,7 +74,8 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
     app.state.runtime = runtime
     app.state.ledger_signer = signer
     # Public verification threads: one per core (see certificates.api.in_verify_threads).
-    app.state.profile_sections = [certs_web.profile_section, inspections_web.profile_section]
+    app.state.profile_sections = [certs_web.profile_section, inspections_web.profile_section,
+                                  credit_web.profile_section_for(settings)]
     app.state.verify_limiter = anyio.CapacityLimiter(max(2, os.cpu_count() or 2))
     problems.install(app)
     # Multipart framing adds a little to the file itself; the route checks the file's exact size.
@@ -80,7 +83,8 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
     app.mount("/static", StaticFiles(directory=str(files("zhiliang.web") / "static")), name="static")
     # Fixed paths before the registry's /console/{kind} lists, which would otherwise swallow /console/inspections.
     for router in (pages.router, portal.router, admin.router, ledger_web.router, certs_web.router, certs_api.router,
-                   certs_api.well_known, inspections_web.router, registry_web.router, registry_api.router):
+                   certs_api.well_known, inspections_web.router, credit_web.router, credit_api.router,
+                   registry_web.router, registry_api.router):
         app.include_router(router)
     return app
 

@@ -129,6 +129,7 @@ def user_revoke_token(ctx: typer.Context, username: str, prefix: str) -> None:
 
 def _register() -> None:
     from zhiliang.certificates.cli import certs_app
+    from zhiliang.credit.cli import credit_app
     from zhiliang.inspections.cli import inspections_app
     from zhiliang.ledger.cli import ledger_app
     from zhiliang.registry.cli import export_app, import_app, registry_app
@@ -143,6 +144,7 @@ def _register() -> None:
     app.add_typer(ledger_app, name="ledger")
     app.add_typer(certs_app, name="certs")
     app.add_typer(inspections_app, name="inspections")
+    app.add_typer(credit_app, name="credit")
 
 
 def main() -> None:

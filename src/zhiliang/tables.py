@@ -4,6 +4,7 @@ Used by the migration environment and the tests; features never import this modu
 """
 
 from zhiliang.certificates import models as certificate_models  # noqa: F401
+from zhiliang.credit import models as credit_models  # noqa: F401
 from zhiliang.inspections import models as inspection_models  # noqa: F401
 from zhiliang.kernel import audit, auth, events  # noqa: F401
 from zhiliang.ledger import models as ledger_models  # noqa: F401

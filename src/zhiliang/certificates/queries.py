@@ -58,3 +58,20 @@ def signal_out(signal: CounterfeitSignal) -> dict[str, Any]:
     return {"kind": signal.kind, "number_key": signal.number_key, "claimed": signal.claimed,
             "certificate_id": signal.certificate_id, "count": signal.count,
             "first_at": signal.first_at.isoformat(), "last_at": signal.last_at.isoformat()}
+
+
+def holders_of(session: Session, cert_ids: list[int]) -> dict[int, int]:
+    """The holder (enterprise id) of each certificate id given (unknown ids are left out)."""
+    out: dict[int, int] = {}
+    for at in range(0, len(cert_ids), 5000):
+        query = select(Certificate.id, Certificate.holder_id).where(Certificate.id.in_(cert_ids[at:at + 5000]))
+        out.update((row[0], row[1]) for row in session.execute(query))
+    return out
+
+
+def valid_holders(session: Session, today: date) -> list[tuple[int, int, str]]:
+    """(holder enterprise id, certificate id, number) of every certificate valid on ``today`` — recorded as valid
+    and not past its expiry date, as the public verdict reads it — for the credit model's positive indicator."""
+    query = select(Certificate.holder_id, Certificate.id, Certificate.number).where(
+        Certificate.status == domain.Status.VALID.value, Certificate.expiry_date >= today)
+    return [(row[0], row[1], row[2]) for row in session.execute(query)]

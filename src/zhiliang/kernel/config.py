@@ -36,6 +36,25 @@ class Settings(BaseSettings):
                                       "(一公开); later plans are listed as overdue.")
     attachment_max_mb: int = Field(10, ge=1, le=100, description="Largest evidence file attached to an inspection "
                                                                  "finding (PDF, JPEG or PNG), in MB.")
+    credit_model_file: Path | None = Field(
+        None, description="The credit-risk scoring model (TOML: baseline, indicators with points and half-lives, "
+                          "class bounds; see zhiliang/credit/data/credit_model.toml); empty means that default.")
+    credit_serious_list_years: int = Field(
+        3, ge=1, le=10, description="Years a listing on the serious-violation list is published before it ends "
+                                    "by itself (Order 44: 3).")
+    credit_early_removal_years: int = Field(
+        1, ge=1, le=10, description="Years after listing before early removal (信用修复) may be applied for "
+                                    "(Order 44 Article 21: 1).")
+    credit_penalty_repair_months: int = Field(
+        6, ge=1, le=60, description="Months after an ordinary penalty's publication before its public display may "
+                                    "be repaired (信用修复管理办法: 6).")
+    credit_penalty_repair_months_special: int = Field(
+        12, ge=1, le=60, description="The same for food, drugs and special equipment (12).")
+    credit_penalty_publication_years: int = Field(
+        3, ge=1, le=10, description="Years an administrative penalty stays on the public credit profile unless "
+                                    "repaired earlier.")
+    credit_class_public: bool = Field(
+        False, description="Show the credit-risk class on public profiles (by default staff only).")
     ledger_origin: str = Field(
         "zhiliang.local/ledger",
         description="The log's name: the first line of every checkpoint and the name of its signing key "

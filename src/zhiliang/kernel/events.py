@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, FetchedValue, String, select
+from sqlalchemy import BigInteger, FetchedValue, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from zhiliang.kernel.db import Base, BigId, JsonDoc, UtcDateTime
@@ -34,12 +34,14 @@ class Event(Base):
 
 
 class EventCursor(Base):
-    """How far a subscriber has read the event stream."""
+    """How far a subscriber has read the event stream: the (txid, seq) of the last event handled (see
+    :func:`settled_after`; txid is 0 on SQLite)."""
 
     __tablename__ = "event_cursor"
 
     subscriber: Mapped[str] = mapped_column(String(80), primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigId, default=0)
+    last_txid: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 def emit(
@@ -69,22 +71,44 @@ def emit_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.execute(Event.__table__.insert(), list(rows))
 
 
+def settled_after(session: Session, after: tuple[int, int], limit: int, columns: Sequence[Any] = ()) -> Sequence:
+    """The next events (at most ``limit``) after position ``after`` = (txid, seq), in the order no later commit can
+    break: rows of ``columns`` (default: whole :class:`Event` objects).
+
+    SQLite runs one write transaction at a time, so events commit in ``seq`` order: position (0, seq). PostgreSQL
+    draws ``seq`` before commit, so a later ``seq`` may commit first, and reading past such a gap would lose the
+    earlier event for good; there the events returned are only those of transactions older than every transaction
+    still running (``pg_snapshot_xmin``), in (txid, seq) order, so nothing is skipped and nothing comes twice. The
+    caller's own transaction's events count as settled.
+    """
+    query = (select(*columns) if columns else select(Event)).limit(limit)
+    if session.bind.dialect.name != "postgresql":
+        query = query.where(Event.seq > after[1]).order_by(Event.seq)
+    else:
+        settled = text("(event.txid < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint"
+                       " OR event.txid = (pg_current_xact_id_if_assigned()::text)::bigint)")
+        position = text("(event.txid, event.seq) > (:ctx, :cseq)").bindparams(ctx=after[0], cseq=after[1])
+        query = query.where(settled, position).order_by(Event.txid, Event.seq)
+    result = session.execute(query)
+    return result.all() if columns else result.scalars().all()
+
+
 def consume(
     session: Session, subscriber: str, handler: Callable[[Event], None], *, limit: int = 500
 ) -> int:
-    """Feed the next events after the subscriber's cursor to ``handler`` and advance the cursor; returns the count.
+    """Feed the next settled events after the subscriber's cursor to ``handler`` and advance the cursor; returns
+    the count (see :func:`settled_after` for the order).
 
     Runs in the caller's transaction: if ``handler`` raises, the cursor does not move and nothing is swallowed
     (DESIGN rule 4), so the same events come again on the next call.
     """
-    cursor = session.get(EventCursor, subscriber)
+    cursor = session.get(EventCursor, subscriber, with_for_update=True)
     if cursor is None:
-        cursor = EventCursor(subscriber=subscriber, last_seq=0)
+        cursor = EventCursor(subscriber=subscriber, last_seq=0, last_txid=0)
         session.add(cursor)
-    events = session.scalars(
-        select(Event).where(Event.seq > cursor.last_seq).order_by(Event.seq).limit(limit)
-    ).all()
+        session.flush()
+    events = settled_after(session, (cursor.last_txid or 0, cursor.last_seq), limit)
     for event in events:
         handler(event)
-        cursor.last_seq = event.seq
+        cursor.last_txid, cursor.last_seq = event.txid or 0, event.seq
     return len(events)

@@ -17,10 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from zhiliang.kernel import locks
+from zhiliang.kernel import events, locks
 from zhiliang.kernel.clock import Clock
 from zhiliang.kernel.config import Settings
 from zhiliang.kernel.db import Database
@@ -121,15 +121,9 @@ _EVENT_COLUMNS = (Event.seq, Event.type, Event.entity, Event.occurred_at, Event.
 
 
 def _next_events(session: Session, state: State, limit: int) -> Sequence:
-    query = select(*_EVENT_COLUMNS).limit(limit)
-    if session.bind.dialect.name != "postgresql":
-        return session.execute(query.where(Event.seq > state.cursor_seq).order_by(Event.seq)).all()
-    # Own transaction's events count as settled: in production the sequencer writes none before this query,
-    # and in the tests' single rolled-back transaction they are the only ones in the schema.
-    settled = text("(event.txid < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint"
-                   " OR event.txid = (pg_current_xact_id_if_assigned()::text)::bigint)")
-    after = text("(event.txid, event.seq) > (:ctx, :cseq)").bindparams(ctx=state.cursor_txid, cseq=state.cursor_seq)
-    return session.execute(query.where(settled, after).order_by(Event.txid, Event.seq)).all()
+    # In production the sequencer writes no event before this query; in the tests' single rolled-back transaction
+    # the events are the transaction's own, which settled_after counts as settled.
+    return events.settled_after(session, (state.cursor_txid, state.cursor_seq), limit, _EVENT_COLUMNS)
 
 
 def _record(row) -> domain.EventRecord:  # noqa: ANN001 - a result row of _EVENT_COLUMNS

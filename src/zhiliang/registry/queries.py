@@ -298,3 +298,28 @@ def import_errors(session: Session, job_id: int, limit: int | None = None) -> li
     stmt = select(ImportRowError).where(ImportRowError.job_id == job_id).order_by(ImportRowError.row,
                                                                                   ImportRowError.id)
     return list(session.scalars(stmt.limit(limit) if limit else stmt))
+
+
+def risk_classes(session: Session, chunk: int = 200_000) -> Iterator[list[tuple[int, str, str | None, str | None]]]:
+    """(id, risk class, division code, industry code) of every enterprise in id order, in lists of ``chunk``
+    (the credit reclassification's input; keyset pages, flat memory)."""
+    last = 0
+    while True:
+        rows = session.execute(select(Enterprise.id, Enterprise.risk_class, Enterprise.division_code,
+                                      Enterprise.industry_code).where(Enterprise.id > last)
+                               .order_by(Enterprise.id).limit(chunk)).all()
+        if not rows:
+            return
+        yield [(r[0], r[1], r[2], r[3]) for r in rows]
+        last = rows[-1][0]
+
+
+def class_counts(session: Session, by: str) -> dict[str | None, dict[str, int]]:
+    """Enterprises per credit-risk class, grouped by ``division`` (code) or ``industry`` (GB/T 4754 division,
+    the code's first two digits)."""
+    key = Enterprise.division_code if by == "division" else func.substr(Enterprise.industry_code, 1, 2)
+    out: dict[str | None, dict[str, int]] = {}
+    for group, risk_class, count in session.execute(
+            select(key, Enterprise.risk_class, func.count()).group_by(key, Enterprise.risk_class)):
+        out.setdefault(group, dict.fromkeys("ABCD", 0))[risk_class] = count
+    return out

@@ -270,3 +270,30 @@ def ledger_projection() -> Projection:
 
     return Projection("enterprise", "企业", "Enterprise", FIELDS, rows,
                       describe=lambda values: f"({values.get('uscc')} {values.get('name')})")
+
+
+def set_risk_classes(session: Session, changes: Sequence[tuple[int, str]]) -> None:
+    """Store new credit-risk classes (A–D) of enterprises, ``(id, class)`` pairs: the credit module's
+    reclassification writes them here, where the registry keeps them for the inspection draws. The caller
+    records the change as its own event. Cost: one bulk UPDATE (COPY into a temporary table on PostgreSQL)."""
+    if not changes:
+        return
+    if any(c not in ("A", "B", "C", "D") for _, c in changes):
+        raise ValueError("risk class must be one of A, B, C, D")
+    if session.bind.dialect.name != "postgresql":
+        session.execute(update(Enterprise.__table__).where(Enterprise.__table__.c.id == bindparam("b_id")),
+                        [{"b_id": i, "risk_class": c} for i, c in changes],
+                        execution_options={"synchronize_session": False})
+        return
+    conn = session.connection()
+    conn.exec_driver_sql("CREATE TEMPORARY TABLE IF NOT EXISTS risk_class_change (id bigint, risk_class char(1)) "
+                         "ON COMMIT DELETE ROWS")
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        with cursor.copy("COPY risk_class_change (id, risk_class) FROM STDIN") as copy:
+            for row in changes:
+                copy.write_row(row)
+    finally:
+        cursor.close()
+    conn.exec_driver_sql("UPDATE enterprise e SET risk_class = c.risk_class FROM risk_class_change c WHERE e.id = c.id")
+    conn.exec_driver_sql("DELETE FROM risk_class_change")
