@@ -3,7 +3,7 @@ violation list and of credit repair. No I/O, no clock: today's date is an argume
 
 The scoring model is data, read from a versioned TOML file (``data/credit_model.toml`` by default; see the comments
 there): a baseline, indicators with points and half-lives, and class bounds. :func:`score` explains one enterprise;
-:func:`score_arrays` scores millions at once with NumPy and gives the same numbers (tests hold them together).
+:func:`score_sql` states the same model as SQL, so the database scores millions at once (tests hold them together).
 """
 
 from __future__ import annotations
@@ -11,17 +11,15 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 __all__ = ["Contribution", "CreditModel", "Explanation", "Indicator", "ModelError", "RecordFacts", "classify",
            "early_removal_problems", "listing_allowed", "load_model", "penalty_repair_date", "score",
-           "score_arrays", "serious_list_end"]
+           "score_params", "score_sql", "serious_list_end"]
 
 
 class ModelError(ValueError):
@@ -186,44 +184,54 @@ def score(model: CreditModel, records: Iterable[RecordFacts], today: date) -> Ex
                        {c.code: c.below for c in model.classes})
 
 
-def score_arrays(model: CreditModel, enterprise: np.ndarray, indicator: Sequence[str] | np.ndarray,
-                 age_days: np.ndarray, ended: np.ndarray, heavier: np.ndarray, size: int) -> np.ndarray:
-    """Scores of enterprises ``0 .. size-1`` from column arrays of their records (same rules as :func:`score`).
+def score_sql(model: CreditModel, dialect: str) -> str:
+    """The model as one SQL expression over a ``credit_record`` row: what the row adds to its enterprise's score on
+    the day given by the parameters of :func:`score_params` (``:name`` on SQLite, ``%(name)s`` on PostgreSQL).
+    Summed per enterprise it gives what :func:`score` gives record by record (tests hold the two together).
+    Indicators with ``max_count`` are left out (0): the caller caps them.
 
-    ``enterprise``: int index per record; ``indicator``: indicator code per record (or an int array of positions
-    in ``model.indicators``); ``age_days``: today − occurred_on; ``ended``: bool, the record ended on or before
-    today; ``heavier``: bool. Cost: O(records) in NumPy, O(size) memory.
+    Decay is ``power(0.5, age / half-life)``: PostgreSQL's, and SQLite's math functions (SQLite ≥ 3.35 built with
+    them, as Python's bundled one is; :func:`zhiliang.credit.scoring.reclassify` checks). The window is a date
+    comparison and the age is computed once per row, which keeps SQLite's per-row cost low.
     """
-    codes = list(model.indicators)
-    if not isinstance(indicator, np.ndarray) or indicator.dtype.kind not in "iu":
-        position = {c: n for n, c in enumerate(codes)}
-        indicator = np.fromiter((position.get(c, -1) for c in indicator), dtype=np.int64, count=len(age_days))
-    known = indicator >= 0
-    ind = np.where(known, indicator, 0)
-    table = [model.indicators[c] for c in codes]
-    points = np.array([i.points for i in table])[ind] + np.where(
-        heavier, np.array([i.heavier_points for i in table])[ind], 0.0)
-    half = np.array([i.half_life_days or 0.0 for i in table])[ind]
-    active_kind = np.array([i.while_active for i in table])[ind]
-    in_window = (age_days >= 0) & (age_days <= model.window_days)
-    decayed = np.where(half > 0, np.power(0.5, age_days / np.where(half > 0, half, 1.0)), 1.0)
-    weight = np.where(active_kind, (~ended).astype(float), np.where(in_window, decayed, 0.0))
-    weight = np.where(known, weight, 0.0)
-    totals = np.full(size, model.baseline)
-    capped = [n for n, i in enumerate(table) if i.max_count is not None]
-    plain = ~np.isin(ind, capped) | ~known
-    totals += np.bincount(enterprise[plain], weights=(points * weight)[plain], minlength=size)[:size]
-    for n in capped:  # while_active with equal points: min(count, max) × points
-        mine = (ind == n) & known & (weight > 0)
-        counts = np.bincount(enterprise[mine], minlength=size)[:size]
-        totals += np.minimum(counts, table[n].max_count) * table[n].points
-    return totals
+    postgres = dialect == "postgresql"
+
+    def param(name: str) -> str:
+        return f"%({name})s" if postgres else f":{name}"
+
+    def lit(value: float) -> str:  # PostgreSQL would compute in exact numeric (slow, and Decimal back)
+        return f"CAST({value!r} AS DOUBLE PRECISION)" if postgres else repr(value)
+
+    age = f"({param('today')}::date - occurred_on)" if postgres else f"({param('today_jd')} - julianday(occurred_on))"
+    today = f"{param('today')}::date" if postgres else param("today")
+    in_window = f"occurred_on BETWEEN {param('window_start')}{'::date' if postgres else ''} AND {today}"
+    ended = f"(ended_on IS NOT NULL AND ended_on <= {today})"
+    heavier = "heavier" if postgres else "heavier = 1"
+    cases = []
+    for code, i in model.indicators.items():
+        if i.max_count is not None:
+            continue
+        points = f"({lit(i.points)} + CASE WHEN {heavier} THEN {lit(i.heavier_points)} ELSE 0 END)"
+        if i.while_active:
+            value = f"CASE WHEN {ended} THEN 0 ELSE {points} END"
+        else:
+            decay = f" * power({lit(0.5)}, {age} / {lit(float(i.half_life_days))})" if i.half_life_days else ""
+            value = f"CASE WHEN {in_window} THEN {points}{decay} ELSE 0 END"
+        cases.append(f"WHEN '{code}' THEN {value}")
+    return f"CASE indicator {' '.join(cases)} ELSE 0 END" if cases else "0"
 
 
-def classes_of(model: CreditModel, scores: np.ndarray) -> np.ndarray:
-    """Class code per score (NumPy array of one-character strings)."""
-    codes = np.array([c.code for c in model.classes])
-    return codes[np.searchsorted(np.array(model.bounds()), scores, side="right")]
+def score_params(model: CreditModel, today: date) -> dict[str, Any]:
+    """The parameters :func:`score_sql` reads: today, the first day of the window, and today's Julian day."""
+    start = today - timedelta(days=model.window_days)
+    return {"today": today.isoformat(), "window_start": start.isoformat(),
+            "today_jd": today.toordinal() + 1721424.5}
+
+
+def class_sql(model: CreditModel, score: str) -> str:
+    """SQL for the class of the score expression ``score`` (bounds as :func:`classify`)."""
+    whens = " ".join(f"WHEN {score} < {c.below!r} THEN '{c.code}'" for c in model.classes[:-1])  # type: ignore[misc]
+    return f"CASE {whens} ELSE '{model.classes[-1].code}' END"
 
 
 # ------------------------------------------------------------------------------------- the serious-violation list

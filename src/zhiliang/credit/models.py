@@ -20,7 +20,10 @@ from zhiliang.kernel.db import Base, BigId, JsonDoc, UtcDateTime
 
 class CreditRecord(Base):
     __tablename__ = "credit_record"
-    __table_args__ = (Index("ix_credit_record_enterprise_id_occurred_on", "enterprise_id", "occurred_on"),)
+    # Covering what the reclassification reads, in enterprise order: the aggregate over 20,000,000 records scans
+    # this index alone (4x faster on SQLite than visiting the rows; benchmarks/credit.py).
+    __table_args__ = (Index("ix_credit_record_scoring", "enterprise_id", "status", "indicator", "occurred_on",
+                            "ended_on", "heavier"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     enterprise_id: Mapped[int] = mapped_column(BigInteger)  # no foreign key: see InspectionTarget.entity_id

@@ -1,21 +1,20 @@
 """Reclassification (credit-risk classes A–D for every enterprise) and the explanation of one enterprise's class.
 
 Both apply ``domain``'s model to the same facts: the enterprise's credit records that are not revoked, plus one
-``valid_certificate`` fact per certificate valid today. :func:`reclassify` reads them as columns through the bare
-driver and scores all enterprises with NumPy in one pass; :func:`explain` scores one enterprise record by record.
+``valid_certificate`` fact per certificate valid today. :func:`reclassify` has the database score every enterprise
+with the model stated as SQL (``domain.score_sql``) and bring back only the classes that change; :func:`explain`
+scores one enterprise record by record (``domain.score``). Tests hold the two to the same numbers.
 A class that changes is written to the registry (``enterprise.risk_class``, which the inspection draws stratify
 by) and logged as a ``credit.ClassChanged`` event on the enterprise, with the scores before and after.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from zhiliang.certificates import queries as certificates
@@ -27,7 +26,6 @@ from zhiliang.registry import queries as registry
 from zhiliang.registry import service as registry_service
 
 VALID_CERTIFICATE = "valid_certificate"
-_READ = 500_000  # rows per fetch when reading records as columns
 
 
 def facts(session: Session, enterprise_id: int, today: date) -> list[domain.RecordFacts]:
@@ -55,74 +53,91 @@ class ReclassifyResult:
     moves: dict[str, int]  # "B>C": count
 
 
-def _columns(session: Session, the_model: domain.CreditModel, today: date) -> Iterator[tuple[np.ndarray, ...]]:
-    """(enterprise id, indicator position, age in days, ended) arrays of the records, chunk by chunk."""
-    codes = list(the_model.indicators)
-    case = " ".join(f"WHEN '{c}' THEN {n}" for n, c in enumerate(codes))  # codes are [a-z0-9_] (domain)
-    postgres = session.bind.dialect.name == "postgresql"
-    age = ("(%(today)s::date - occurred_on)" if postgres
-           else "CAST(julianday(:today) - julianday(occurred_on) AS INTEGER)")
-    ended = ("(ended_on IS NOT NULL AND ended_on <= %(today)s::date)" if postgres
-             else "(ended_on IS NOT NULL AND ended_on <= :today)")
-    sql = (f"SELECT enterprise_id, CASE indicator {case} ELSE -1 END, {age}, CASE WHEN {ended} THEN 1 ELSE 0 END, "
-           f"CASE WHEN heavier THEN 1 ELSE 0 END FROM credit_record WHERE status <> 'revoked'")
-    cursor = session.connection().connection.dbapi_connection.cursor()
+def _adjustments(session: Session, the_model: domain.CreditModel, today: date) -> dict[int, float]:
+    """Per enterprise, what the capped indicators (``max_count``) add: min(count, cap) × points. Valid
+    certificates come from the certificates module; capped record indicators from the records in force."""
+    out: dict[int, float] = {}
+    for code, indicator in the_model.indicators.items():
+        if indicator.max_count is None:
+            continue
+        counts: dict[int, int] = {}
+        rows: Any = []
+        if code == VALID_CERTIFICATE:  # derived from the certificates, never a record
+            for holder, _, _ in certificates.valid_holders(session, today):
+                counts[holder] = counts.get(holder, 0) + 1
+        else:
+            rows = session.execute(select(CreditRecord.enterprise_id, func.count()).where(
+                CreditRecord.indicator == code, CreditRecord.status != "revoked",
+                or_(CreditRecord.ended_on.is_(None), CreditRecord.ended_on > today)).group_by(
+                CreditRecord.enterprise_id))
+        for enterprise_id, count in rows:
+            counts[enterprise_id] = counts.get(enterprise_id, 0) + count
+        for enterprise_id, count in counts.items():
+            out[enterprise_id] = out.get(enterprise_id, 0.0) + min(count, indicator.max_count) * indicator.points
+    return out
+
+
+def _changed(session: Session, the_model: domain.CreditModel, today: date,
+             adjust: dict[int, float]) -> list[tuple[int, str, str, float]]:
+    """(enterprise id, stored class, new class, score) of every enterprise whose class changes, computed by the
+    database in one statement from the model's SQL (``domain.score_sql``)."""
+    conn = session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    if not postgres:
+        try:
+            conn.exec_driver_sql("SELECT power(0.5, 1.0)")
+        except Exception as error:  # noqa: BLE001 - any failure means the function is missing
+            raise RuntimeError("此 SQLite 未编译数学函数(power),无法重新分类 / this SQLite lacks its math functions "
+                               "(power): build Python with SQLite ≥ 3.35 and SQLITE_ENABLE_MATH_FUNCTIONS") from error
+    conn.exec_driver_sql("CREATE TEMPORARY TABLE IF NOT EXISTS credit_adjust (enterprise_id BIGINT PRIMARY KEY, "
+                         "value DOUBLE PRECISION)" + (" ON COMMIT DELETE ROWS" if postgres else ""))
+    conn.exec_driver_sql("DELETE FROM credit_adjust")
+    cursor = conn.connection.dbapi_connection.cursor()
     try:
-        cursor.execute(sql, {"today": today.isoformat()})
-        while rows := cursor.fetchmany(_READ):
-            table = np.array(rows, dtype=np.int64)
-            yield table[:, 0], table[:, 1], table[:, 2], table[:, 3].astype(bool), table[:, 4].astype(bool)
+        if adjust:
+            if postgres:
+                with cursor.copy("COPY credit_adjust (enterprise_id, value) FROM STDIN") as copy:
+                    for row in adjust.items():
+                        copy.write_row(row)
+            else:
+                cursor.executemany("INSERT INTO credit_adjust (enterprise_id, value) VALUES (?, ?)", adjust.items())
+        base = f"CAST({the_model.baseline!r} AS DOUBLE PRECISION)" if postgres else repr(the_model.baseline)
+        score = f"({base} + COALESCE(r.s, 0) + COALESCE(a.value, 0))"
+        sql = (f"SELECT id, old, {domain.class_sql(the_model, 'score')} AS new, score FROM ("
+               f"SELECT e.id AS id, e.risk_class AS old, {score} AS score FROM enterprise e "
+               f"LEFT JOIN (SELECT enterprise_id, SUM({domain.score_sql(the_model, conn.dialect.name)}) AS s "
+               f"FROM credit_record WHERE status <> 'revoked' GROUP BY enterprise_id) r ON r.enterprise_id = e.id "
+               f"LEFT JOIN credit_adjust a ON a.enterprise_id = e.id) t "
+               f"WHERE {domain.class_sql(the_model, 'score')} <> old ORDER BY id")
+        cursor.execute(sql, domain.score_params(the_model, today))
+        rows = cursor.fetchall()
     finally:
         cursor.close()
+    conn.exec_driver_sql("DELETE FROM credit_adjust")
+    return [(int(i), str(old), str(new), float(value)) for i, old, new, value in rows]
 
 
 def reclassify(session: Session, the_model: domain.CreditModel, today: date, at: datetime,
                actor: Actor | None = None) -> ReclassifyResult:
     """Score every enterprise as of ``today`` and store the classes that changed (see module docstring).
 
-    Memory: O(enterprises + records) NumPy arrays (about 40 bytes a record). Cost: one pass over the records and
-    the enterprises, a bulk update and one event per changed class.
+    The database computes every score (the model as SQL) and returns only the enterprises whose class changes, so
+    memory follows the number of changes, not of enterprises or records. Cost: one aggregate over the records
+    joined to the enterprises, a bulk update and one event per changed class.
     """
     actor = actor or Actor.system("credit")
-    ids_parts, class_parts = [], []
-    for chunk in registry.risk_classes(session):
-        ids_parts.append(np.fromiter((r[0] for r in chunk), dtype=np.int64, count=len(chunk)))
-        class_parts.append(np.array([r[1] for r in chunk], dtype="<U1"))
-    ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, dtype=np.int64)
-    current = np.concatenate(class_parts) if class_parts else np.zeros(0, dtype="<U1")
-    parts = list(_columns(session, the_model, today))
-    holders = [h for h, _, _ in certificates.valid_holders(session, today)]
-    if holders and VALID_CERTIFICATE in the_model.indicators:
-        n = len(holders)
-        parts.append((np.array(holders, dtype=np.int64),
-                       np.full(n, list(the_model.indicators).index(VALID_CERTIFICATE), dtype=np.int64),
-                       np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)))
-    if parts:
-        enterprise, indicator, age, ended, heavier = (np.concatenate(c) for c in zip(*parts, strict=True))
-    else:
-        enterprise = indicator = age = np.zeros(0, dtype=np.int64)
-        ended = heavier = np.zeros(0, dtype=bool)
-    position = np.searchsorted(ids, enterprise)
-    known = (position < len(ids)) & (ids[np.minimum(position, max(len(ids) - 1, 0))] == enterprise) \
-        if len(ids) else np.zeros(len(enterprise), dtype=bool)
-    scores = domain.score_arrays(the_model, position[known], indicator[known], age[known], ended[known],
-                                 heavier[known], len(ids))
-    classes = domain.classes_of(the_model, scores)
-    changed = np.nonzero(classes != current)[0]
-    registry_service.set_risk_classes(session, [(int(ids[k]), str(classes[k])) for k in changed])
+    changes = _changed(session, the_model, today, _adjustments(session, the_model, today))
+    registry_service.set_risk_classes(session, [(i, new) for i, _, new, _ in changes])
     moves: dict[str, int] = {}
-    rows = []
-    for k in changed:
-        move = f"{current[k]}>{classes[k]}"
-        moves[move] = moves.get(move, 0) + 1
-        rows.append({"type": "credit.ClassChanged", "entity": f"enterprise:{int(ids[k])}", "occurred_at": at,
-                     "actor": actor.label, "private": None,
-                     "payload": {"from": str(current[k]), "to": str(classes[k]), "score": round(float(scores[k]), 4),
-                                 "model": the_model.version, "as_of": today.isoformat()}})
-    for at_ in range(0, len(rows), 50_000):
-        events.emit_many(session, rows[at_:at_ + 50_000])
-    distribution = {c.code: int((classes == c.code).sum()) for c in the_model.classes}
-    result = ReclassifyResult(len(ids), int(known.sum()), len(changed), distribution, moves)
+    for _, old, new, _ in changes:
+        moves[f"{old}>{new}"] = moves.get(f"{old}>{new}", 0) + 1
+    events.emit_bulk(session, "credit.ClassChanged", at, actor.label, [
+        (f"enterprise:{i}", {"from": old, "to": new, "score": round(value, 4), "model": the_model.version,
+                             "as_of": today.isoformat()}) for i, old, new, value in changes])
+    counts = registry.class_distribution(session)
+    distribution = {c.code: counts.get(c.code, 0) for c in the_model.classes}
+    records = session.scalar(select(func.count()).select_from(CreditRecord).where(CreditRecord.status != "revoked"))
+    result = ReclassifyResult(sum(counts.values()), records or 0, len(changes), distribution, moves)
     summary: dict[str, Any] = {"model": the_model.version, "as_of": today.isoformat(),
                                "enterprises": result.enterprises, "records": result.records,
                                "changed": result.changed, "distribution": distribution, "moves": moves}

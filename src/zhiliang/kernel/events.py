@@ -8,6 +8,7 @@ crash replays instead of losing or doubling work.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -69,6 +70,32 @@ def emit_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     (``type``, ``entity``, ``occurred_at``, ``actor``, ``payload``, ``private``)."""
     if rows:
         session.execute(Event.__table__.insert(), list(rows))
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def emit_bulk(session: Session, type: str, at: datetime, actor: str | None,
+              items: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Append many events of one type, time and actor — ``(entity, payload)`` pairs, no private part — through
+    the driver: ``COPY`` on PostgreSQL, ``executemany`` on SQLite. For jobs that emit millions (a reclassification
+    of every enterprise), where :func:`emit_many`'s per-row work through the ORM costs more than the inserts."""
+    if not items:
+        return
+    conn = session.connection()
+    stamp = Event.__table__.c.occurred_at.type.bind_processor(conn.dialect)
+    when = stamp(at) if stamp else at
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        if conn.dialect.name == "postgresql":
+            with cursor.copy("COPY event (type, entity, occurred_at, actor, payload) FROM STDIN") as copy:
+                for entity, payload in items:
+                    copy.write_row((type, entity, when, actor, _encode(payload)))
+        else:
+            cursor.executemany("INSERT INTO event (type, entity, occurred_at, actor, payload) VALUES (?, ?, ?, ?, ?)",
+                               [(type, entity, when, actor, _encode(payload)) for entity, payload in items])
+    finally:
+        cursor.close()
 
 
 def settled_after(session: Session, after: tuple[int, int], limit: int, columns: Sequence[Any] = ()) -> Sequence:

@@ -323,3 +323,9 @@ def class_counts(session: Session, by: str) -> dict[str | None, dict[str, int]]:
             select(key, Enterprise.risk_class, func.count()).group_by(key, Enterprise.risk_class)):
         out.setdefault(group, dict.fromkeys("ABCD", 0))[risk_class] = count
     return out
+
+
+def class_distribution(session: Session) -> dict[str, int]:
+    """How many enterprises hold each credit-risk class."""
+    return {c: n for c, n in session.execute(select(Enterprise.risk_class, func.count())
+                                             .group_by(Enterprise.risk_class))}

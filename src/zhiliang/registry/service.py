@@ -280,12 +280,14 @@ def set_risk_classes(session: Session, changes: Sequence[tuple[int, str]]) -> No
         return
     if any(c not in ("A", "B", "C", "D") for _, c in changes):
         raise ValueError("risk class must be one of A, B, C, D")
-    if session.bind.dialect.name != "postgresql":
-        session.execute(update(Enterprise.__table__).where(Enterprise.__table__.c.id == bindparam("b_id")),
-                        [{"b_id": i, "risk_class": c} for i, c in changes],
-                        execution_options={"synchronize_session": False})
-        return
     conn = session.connection()
+    if conn.dialect.name != "postgresql":  # through the driver: millions of rows on a first classification
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.executemany("UPDATE enterprise SET risk_class = ? WHERE id = ?", [(c, i) for i, c in changes])
+        finally:
+            cursor.close()
+        return
     conn.exec_driver_sql("CREATE TEMPORARY TABLE IF NOT EXISTS risk_class_change (id bigint, risk_class char(1)) "
                          "ON COMMIT DELETE ROWS")
     cursor = conn.connection.dbapi_connection.cursor()

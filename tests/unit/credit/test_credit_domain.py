@@ -1,14 +1,13 @@
-"""The credit scoring model on worked examples, decay and class bounds at their edges, the NumPy scorer against the
-record-by-record one, and the periods of Order 44 and credit repair (issue 6, points 2, 3 and 8)."""
+"""The credit scoring model on worked examples, decay and class bounds at their edges, and the periods of Order 44
+and credit repair (issue 6, points 2, 3 and 8). The SQL form of the model is held to the same numbers in
+tests/integration/credit/test_scoring_sql.py."""
 
 from __future__ import annotations
 
-import random
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from zhiliang.credit import domain
@@ -69,25 +68,6 @@ def test_max_count_and_unknown_indicators(model):
                RecordFacts(3, "no_such_indicator", TODAY)]
     result = domain.score(model, records, TODAY)
     assert result.score == 4.0 and [c.record_id for c in result.contributions] == [1] and result.risk_class == "A"
-
-
-def test_the_numpy_scorer_agrees_with_the_record_by_record_one(model):
-    rng = random.Random(4)
-    codes = list(model.indicators) + ["unknown"]
-    records = []
-    for k in range(3000):
-        occurred = days_ago(rng.randrange(-5, 2200))
-        ended = rng.choice([None, None, occurred + timedelta(days=rng.randrange(0, 900))])
-        records.append((rng.randrange(60), RecordFacts(k, rng.choice(codes), occurred, ended, rng.random() < 0.3)))
-    arrays = domain.score_arrays(
-        model, np.array([e for e, _ in records]), [r.indicator for _, r in records],
-        np.array([(TODAY - r.occurred_on).days for _, r in records]),
-        np.array([r.ended_on is not None and r.ended_on <= TODAY for _, r in records]),
-        np.array([r.heavier for _, r in records]), 60)
-    for enterprise in range(60):
-        mine = [r for e, r in records if e == enterprise]
-        assert arrays[enterprise] == pytest.approx(domain.score(model, mine, TODAY).score, abs=1e-9)
-    assert list(domain.classes_of(model, arrays)) == [domain.classify(model, v) for v in arrays]
 
 
 @pytest.mark.parametrize("change, key", [

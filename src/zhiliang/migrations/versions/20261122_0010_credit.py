@@ -44,8 +44,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_credit_record')),
     sa.UniqueConstraint('source_event_seq', name=op.f('uq_credit_record_source_event_seq'))
     )
-    op.create_index('ix_credit_record_enterprise_id_occurred_on', 'credit_record', ['enterprise_id', 'occurred_on'],
-                    unique=False)
+    op.create_index('ix_credit_record_scoring', 'credit_record',
+                    ['enterprise_id', 'status', 'indicator', 'occurred_on', 'ended_on', 'heavier'], unique=False)
     op.create_table('serious_listing',
     sa.Column('id', BigId, autoincrement=True, nullable=False),
     sa.Column('enterprise_id', sa.BigInteger(), nullable=False),
@@ -90,7 +90,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('credit_repair_application')
     op.drop_table('serious_listing')
-    op.drop_index('ix_credit_record_enterprise_id_occurred_on', table_name='credit_record')
+    op.drop_index('ix_credit_record_scoring', table_name='credit_record')
     op.drop_table('credit_record')
     with op.batch_alter_table('event_cursor', schema=None) as batch_op:
         batch_op.drop_column('last_txid')
