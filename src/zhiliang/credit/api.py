@@ -6,15 +6,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from zhiliang.credit import queries, scoring, service
+from zhiliang.credit import importing, queries, scoring, service
 from zhiliang.credit.models import RepairApplication
 from zhiliang.kernel.errors import invalid
 from zhiliang.kernel.http.context import Id, resolve, runtime
+from zhiliang.kernel.http.uploads import save_upload
 from zhiliang.registry import queries as registry
 
 router = APIRouter(prefix="/api/v1/credit", tags=["credit 信用监管"])
@@ -91,6 +92,18 @@ async def add_record(request: Request, body: RecordBody) -> dict[str, Any]:
         return queries.record_out(record)
 
     return await run_in_threadpool(write, request, work)
+
+
+@router.post("/imports", status_code=201, name="credit.api_import")
+async def import_records(request: Request, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+    """Upload a .csv (UTF-8 or GBK) or .xlsx of credit records; good rows are added, bad rows reported in the
+    import job's error report (``GET /api/v1/imports/{job_id}/errors``), a repeated file adds nothing."""
+    actor = resolve(request).actor
+    queries.require_staff(actor)
+    path = await save_upload(request, file)
+    outcome = await run_in_threadpool(importing.import_records, runtime(request), path, actor,
+                                      file_name=file.filename or path.name)
+    return outcome.__dict__
 
 
 @router.post("/records/{record_id}/end", name="credit.api_end_record")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from zhiliang.credit import scoring, service
+from zhiliang.credit import importing, scoring, service
 from zhiliang.kernel.clock import local
 
 credit_app = typer.Typer(help="信用监管 / Credit supervision", no_args_is_help=True)
@@ -49,6 +50,22 @@ def run(ctx: typer.Context,
             with rt.db.begin() as session:
                 service.ingest(session, rt.clock.now())
         time.sleep(every)
+
+
+@credit_app.command("import")
+def import_records(ctx: typer.Context,
+                   file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
+    """Import credit records from .csv (UTF-8/GBK) or .xlsx; rejected rows are listed with their reasons."""
+    from zhiliang.kernel.auth import Actor
+    from zhiliang.registry import queries as registry
+
+    rt = ctx.obj["runtime"]()
+    outcome = importing.import_records(rt, file, Actor.system("cli"))
+    typer.echo(f"job {outcome.job_id}: created {outcome.created}, unchanged {outcome.unchanged}, "
+               f"rejected {outcome.rejected}")
+    with rt.db.read() as session:
+        for error in registry.import_errors(session, outcome.job_id):
+            typer.echo(f"  row {error.row} {error.column}: {error.reason_zh} / {error.reason_en}")
 
 
 @credit_app.command("explain")

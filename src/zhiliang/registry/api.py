@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from pydantic import BaseModel
 
-from zhiliang.kernel.errors import DomainError, forbidden, not_found
+from zhiliang.kernel.errors import forbidden, not_found
 from zhiliang.kernel.http.context import MAX_ID, After, Id, resolve, runtime
 from zhiliang.kernel.http.exports import download
+from zhiliang.kernel.http.uploads import save_upload
 from zhiliang.kernel.policy import require
 from zhiliang.kernel.runtime import Runtime
 from zhiliang.registry import directory, importing, policy, queries, refdata, service, views
@@ -130,23 +129,6 @@ for _kind, _title in (("cbs", "Certification bodies 认证机构"), ("labs", "La
                          summary=_title, methods=["GET"])
 
 
-async def save_upload(request: Request, upload: UploadFile) -> Path:
-    """Stream an upload into ``data_dir/uploads`` (kept: nothing accepted is lost); 413 past the size limit."""
-    rt = runtime(request)
-    folder = rt.settings.data_dir / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    suffix = Path(upload.filename or "upload.csv").suffix.lower()[:8] or ".csv"
-    limit, size = rt.settings.upload_max_mb << 20, 0
-    with tempfile.NamedTemporaryFile(dir=folder, suffix=suffix, delete=False) as out:
-        while chunk := await upload.read(1 << 20):
-            size += len(chunk)
-            if size > limit:
-                out.close()
-                Path(out.name).unlink()
-                raise DomainError("upload.too_large", f"文件超过 {rt.settings.upload_max_mb} MB 上限",
-                                  f"File exceeds the {rt.settings.upload_max_mb} MB limit", "file", 413)
-            out.write(chunk)
-    return Path(out.name)
 
 
 @router.post("/imports/enterprises", name="registry.api_import", response_model=ImportJobOut, status_code=201)

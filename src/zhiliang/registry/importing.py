@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from zhiliang.kernel import audit, locks, tabular
 from zhiliang.kernel.auth import Actor
@@ -127,19 +128,21 @@ class _BulkGc:
                 gc.unfreeze()
 
 
-def _open_job(rt: Runtime, table: tabular.TableFile, name: str, sha: str, actor: Actor) -> ImportJob:
+def _open_job(rt: Runtime, table: tabular.TableFile, name: str, sha: str, actor: Actor,
+              kind: str = "enterprises") -> ImportJob:
     with rt.db.begin() as session:
         job = session.scalar(select(ImportJob).where(
-            ImportJob.file_sha256 == sha, ImportJob.kind == "enterprises", ImportJob.status == "running"))
+            ImportJob.file_sha256 == sha, ImportJob.kind == kind, ImportJob.status == "running"))
         if job is None:
-            job = ImportJob(kind="enterprises", file_name=name[:255], file_sha256=sha,
+            job = ImportJob(kind=kind, file_name=name[:255], file_sha256=sha,
                             file_size=table.path.stat().st_size, encoding=table.encoding,
                             actor_id=actor.user_id, actor_label=actor.label,
                             status="running", rows_total=table.row_count, started_at=rt.clock.now())
             session.add(job)
             session.flush()
             audit.record(session, at=rt.clock.now(), actor_id=actor.user_id, actor_label=actor.label,
-                         tag="registry:import:start", entity_type="import_job", entity_id=job.id,
+                         tag=f"{kind}:import:start" if kind != "enterprises" else "registry:import:start",
+                         entity_type="import_job", entity_id=job.id,
                          after={"file": name, "sha256": sha, "rows": table.row_count})
         return job
 
@@ -222,10 +225,7 @@ def _write_batch(rt: Runtime, job_id: int, batch: list[tuple[int, list[str]]], c
         problems += [RowProblem(rows_of[u], FIELD_LABELS["uscc"], u, "enterprise.outside",
                                 "该主体不在您的辖区,不能修改", "This entity is outside your jurisdiction; not changed")
                      for u in result.refused]
-        if problems:
-            session.execute(ImportRowError.__table__.insert(), [
-                {"job_id": job_id, "row": p.row, "column": p.column, "value": p.value, "severity": p.severity,
-                 "code": p.code, "reason_zh": p.zh, "reason_en": p.en} for p in problems])
+        _store_problems(session, job_id, problems)
         job = session.get(ImportJob, job_id)
         job.rows_done += len(batch)
         job.created += len(result.created)
@@ -233,6 +233,68 @@ def _write_batch(rt: Runtime, job_id: int, batch: list[tuple[int, list[str]]], c
         job.unchanged += len(result.unchanged)
         job.rejected += len(batch) - len(records) + len(result.refused)
         job.warnings += sum(1 for p in problems if p.severity == "warning")
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    """What one batch of a feature's import wrote: counts, and the problems of its rows (RowProblem)."""
+
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    problems: list[RowProblem]
+
+
+def import_rows(rt: Runtime, path: Path, actor: Actor, *, kind: str, columns_of: Callable[[tuple[str, ...]],
+                tuple[dict[str, int], list[str]]], write_batch: Callable[[Session, int, list[tuple[int, list[str]]],
+                                                                          dict[str, int]], BatchCounts],
+                file_name: str | None = None) -> ImportOutcome:
+    """The registry's import, for another feature's rows (credit records …): the same file checks (encoding,
+    truncation, size), the same job that commits batch by batch and resumes, the same row-level error report
+    (``/console/import/{job}``). ``columns_of`` maps the header to column indexes and names missing required
+    columns; ``write_batch`` validates and writes one batch in the given transaction and says what it did."""
+    try:
+        table = tabular.inspect(path)
+    except DomainError as error:
+        if file_name:
+            error.zh, error.en = (m.replace(path.name, file_name) for m in (error.zh, error.en))
+        raise
+    columns, missing = columns_of(table.header)
+    if missing:
+        raise invalid("import.columns", f"缺少必需的列:{'、'.join(missing)}",
+                      f"Required columns missing: {', '.join(missing)}", "header", columns=list(table.header))
+    sha = file_sha256(path)
+    name = file_name or path.name
+    with locks.exclusive(rt.db.bind, f"import:{kind}:{sha}"):
+        job = _open_job(rt, table, name, sha, actor, kind)
+        resumed_from = job.rows_done
+        for batch in _batched(tabular.rows(table, start=job.rows_done), rt.settings.import_batch_size):
+            with rt.db.begin() as session:
+                counts = write_batch(session, job.id, batch, columns)
+                _store_problems(session, job.id, counts.problems)
+                job = session.get(ImportJob, job.id)
+                job.rows_done += len(batch)
+                job.created += counts.created
+                job.updated += counts.updated
+                job.unchanged += counts.unchanged
+                job.rejected += counts.rejected
+                job.warnings += sum(1 for p in counts.problems if p.severity == "warning")
+        with rt.db.begin() as session:
+            job = session.get(ImportJob, job.id)
+            job.status, job.finished_at = "done", rt.clock.now()
+            audit.record(session, at=rt.clock.now(), actor_id=actor.user_id, actor_label=actor.label,
+                         tag=f"{kind}:import:finish", entity_type="import_job", entity_id=job.id,
+                         after={"created": job.created, "rejected": job.rejected})
+        return ImportOutcome(job.id, job.status, job.rows_total, job.created, job.updated, job.unchanged,
+                             job.rejected, job.warnings, resumed_from)
+
+
+def _store_problems(session: Session, job_id: int, problems: list[RowProblem]) -> None:
+    if problems:
+        session.execute(ImportRowError.__table__.insert(), [
+            {"job_id": job_id, "row": p.row, "column": p.column, "value": p.value, "severity": p.severity,
+             "code": p.code, "reason_zh": p.zh, "reason_en": p.en} for p in problems])
 
 
 REPORT_HEADER = ("行号 Row", "列 Column", "值 Value", "级别 Severity", "原因", "Reason")
