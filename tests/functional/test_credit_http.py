@@ -91,4 +91,11 @@ def test_penalty_listing_explanation_and_repair_over_http(client, rt):
     dist = client.get("/api/v1/credit/distribution?by=division", headers=a).json()
     assert dist["rows"] == [{"key": "500106", "A": 0, "B": 2, "C": 0, "D": 1}]  # stored until the next run
     assert client.get("/api/v1/credit/distribution").status_code in (401, 403)
+    assert client.get("/api/v1/credit/institutions?kind=lab").status_code in (401, 403)
+    assert client.get("/api/v1/credit/institutions?kind=lab", headers=a).json() == {"kind": "lab", "items": []}
+    bad_kind = client.post("/api/v1/credit/institutions/records", json={
+        "kind": "cb", "institution_id": 99, "indicator": "regulator_withdrawal", "occurred_on": rt.today().isoformat()},
+        headers=a)
+    assert bad_kind.status_code == 404
+    assert client.get("/console/credit/institutions?kind=cb").status_code == 200
     assert (rt.today() - timedelta(days=370)).isoformat() == today

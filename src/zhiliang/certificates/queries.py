@@ -75,3 +75,10 @@ def valid_holders(session: Session, today: date) -> list[tuple[int, int, str]]:
     query = select(Certificate.holder_id, Certificate.id, Certificate.number).where(
         Certificate.status == domain.Status.VALID.value, Certificate.expiry_date >= today)
     return [(row[0], row[1], row[2]) for row in session.execute(query)]
+
+
+def cb_last_reports(session: Session) -> dict[int, Any]:
+    """When each CB last reported to the platform (any write, or "no change this month"), by CB id."""
+    from zhiliang.certificates.models import CbReport
+
+    return {r.cb_id: r.last_report_at for r in session.scalars(select(CbReport))}

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from zhiliang.credit import importing, queries, scoring, service
+from zhiliang.credit import importing, institutions, queries, scoring, service
 from zhiliang.credit.models import RepairApplication
 from zhiliang.kernel.errors import invalid
 from zhiliang.kernel.http.context import Id, resolve, runtime
@@ -36,6 +36,18 @@ class RecordBody(BaseModel):
     heavier_penalty: str | None = Field(None, max_length=32)
     serious: bool = False
     special_field: bool = False
+    summary: str = Field("", max_length=2000)
+
+
+class InstitutionRecordBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(pattern="^(cb|lab)$")
+    institution_id: int = Field(ge=1)
+    indicator: str = Field(max_length=40)
+    occurred_on: date
+    heavier: bool = False
+    decision_no: str | None = Field(None, max_length=80)
     summary: str = Field("", max_length=2000)
 
 
@@ -206,3 +218,26 @@ def repairs(request: Request, status: str = "submitted") -> dict[str, Any]:
         rows = session.scalars(select(RepairApplication).where(RepairApplication.status == status)
                                .order_by(RepairApplication.id)).all()
         return {"items": [queries.application_out(a) for a in rows]}
+
+
+@router.get("/institutions", name="credit.api_institutions")
+def institutions_list(request: Request, kind: Annotated[str, Query(pattern="^(cb|lab)$")] = "cb") -> dict[str, Any]:
+    """Credit evaluation of every certification body (``kind=cb``) or laboratory (``kind=lab``), worst first,
+    with each fact's contribution (staff)."""
+    rt, actor = runtime(request), resolve(request).actor
+    queries.require_staff(actor)
+    with rt.db.read() as session:
+        return {"kind": kind, "items": institutions.evaluate(session, rt.settings, kind, rt.today())}
+
+
+@router.post("/institutions/records", status_code=201, name="credit.api_institution_record")
+async def institution_record(request: Request, body: InstitutionRecordBody) -> dict[str, Any]:
+    """Enter a record against a CB or laboratory: a certificate the regulator withdrew, a failed proficiency
+    test, a penalty, a problem found in supervision."""
+    def work(session, actor, rt):  # noqa: ANN001, ANN202
+        record = institutions.add_record(session, actor, rt.clock.now(), rt.today(), institutions.model(rt.settings),
+                                         **body.model_dump())
+        return {"id": record.id, "kind": record.kind, "institution_id": record.institution_id,
+                "indicator": record.indicator, "occurred_on": record.occurred_on.isoformat()}
+
+    return await run_in_threadpool(write, request, work)

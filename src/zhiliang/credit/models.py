@@ -84,3 +84,21 @@ class RepairApplication(Base):
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
     reviewed_by: Mapped[str | None] = mapped_column(String(120))
     reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class InstitutionCreditRecord(Base):
+    """A fact about a certification body (``kind`` cb) or laboratory (lab) that its credit evaluation reads."""
+
+    __tablename__ = "institution_credit_record"
+    __table_args__ = (Index("ix_institution_credit_record_kind_institution_id", "kind", "institution_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(8))  # cb | lab
+    institution_id: Mapped[int] = mapped_column(BigInteger)
+    indicator: Mapped[str] = mapped_column(String(40))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    heavier: Mapped[bool] = mapped_column(Boolean, default=False)
+    decision_no: Mapped[str | None] = mapped_column(String(80))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

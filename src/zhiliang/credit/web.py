@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from zhiliang.credit import api, domain, queries, service
+from zhiliang.credit import api, domain, institutions, queries, service
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.config import Settings
 from zhiliang.kernel.errors import invalid, unauthenticated
@@ -149,3 +149,11 @@ async def console_review(request: Request, application_id: Id, enterprise_id: An
 async def console_reclassify(request: Request) -> Response:
     await api.reclassify(request)
     return RedirectResponse("/console/credit", status_code=303)
+
+
+@router.get("/console/credit/institutions", name="credit.console_institutions")
+def console_institutions(request: Request, kind: str = "cb") -> Response:
+    """Twin: ``GET /api/v1/credit/institutions?kind=cb|lab``."""
+    _staff(request)
+    return render(request, "credit/institutions.html", {"doc": api.institutions_list(request, kind),
+                                                        "kinds": institutions.KINDS})

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     credit_model_file: Path | None = Field(
         None, description="The credit-risk scoring model (TOML: baseline, indicators with points and half-lives, "
                           "class bounds; see zhiliang/credit/data/credit_model.toml); empty means that default.")
+    credit_institution_model_file: Path | None = Field(
+        None, description="The credit evaluation model of certification bodies and laboratories (same TOML format; "
+                          "see zhiliang/credit/data/institution_model.toml); empty means that default.")
+    credit_report_overdue_days: int = Field(
+        35, ge=1, le=400, description="Days after a CB's last report (any write, or 'no change this month') after "
+                                      "which its reporting counts as overdue in its credit evaluation.")
     credit_serious_list_years: int = Field(
         3, ge=1, le=10, description="Years a listing on the serious-violation list is published before it ends "
                                     "by itself (Order 44: 3).")

@@ -329,3 +329,8 @@ def class_distribution(session: Session) -> dict[str, int]:
     """How many enterprises hold each credit-risk class."""
     return {c: n for c, n in session.execute(select(Enterprise.risk_class, func.count())
                                              .group_by(Enterprise.risk_class))}
+
+
+def laboratories(session: Session) -> list[Laboratory]:
+    """Every laboratory, in id order."""
+    return list(session.scalars(select(Laboratory).order_by(Laboratory.id)))
