@@ -47,7 +47,9 @@ def test_items_have_legal_bases_plans_are_in_every_stage_and_draws_verify(city):
     assert {p.kind for p in plans.values()} == {"annual", "ad_hoc"}
     assert any(len(p.departments) == 2 for p in plans.values())
     assert all(set(p.departments) <= departments for p in plans.values())
-    assert classes["B"] > classes["A"] > classes["C"] > 0 and classes["D"] > 0
+    # The draws stratified by the demo's risk mix; the credit step then classed everyone by the default model:
+    # certificate holders A, penalised enterprises C or worse, the rest B.
+    assert classes["B"] > 0 and classes["A"] > 0 and classes["C"] + classes["D"] > 0
     assert "inspection plans" in lines[-1] and any(line.startswith("inspections 双随机抽查") for line in lines)
     drawn = [c for c, p in plans.items() if p.status in ("drawn", "published")]
     assert len(drawn) == len(plans) - 1

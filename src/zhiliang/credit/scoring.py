@@ -141,8 +141,9 @@ def reclassify(session: Session, the_model: domain.CreditModel, today: date, at:
     summary: dict[str, Any] = {"model": the_model.version, "as_of": today.isoformat(),
                                "enterprises": result.enterprises, "records": result.records,
                                "changed": result.changed, "distribution": distribution, "moves": moves}
-    audit.record(session, at=at, actor_id=actor.user_id, actor_label=actor.label, tag="credit:reclassify",
-                 entity_type="credit_model", entity_id=the_model.version, before=None, after=summary)
-    events.emit(session, "credit.Reclassified", f"credit_model:{the_model.version}", summary, at=at,
-                actor=actor.label)
+    if changes:  # a run that changes nothing writes nothing (a nightly run on a quiet day, a demo rebuild)
+        audit.record(session, at=at, actor_id=actor.user_id, actor_label=actor.label, tag="credit:reclassify",
+                     entity_type="credit_model", entity_id=the_model.version, before=None, after=summary)
+        events.emit(session, "credit.Reclassified", f"credit_model:{the_model.version}", summary, at=at,
+                    actor=actor.label)
     return result

@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from zhiliang import accounts
 from zhiliang.certificates.domain import Status
 from zhiliang.certificates.models import Certificate
-from zhiliang.demo import certs, generate, inspections, load
+from zhiliang.demo import certs, credit, generate, inspections, load
 from zhiliang.kernel import audit
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.runtime import Runtime
@@ -98,6 +98,8 @@ def build(rt: Runtime, *, seed: int = 2026, scale: float = 1.0,
     added["users"] = sum(_ensure_user(rt, login, picks) for login in LOGINS)
     added["certificates"] = _certificates(rt, seed, counts.enterprises, until, cb_rows, echo)
     added["inspections"] = _inspections(rt, seed, echo)
+    added["credit_records"] = credit.load(rt, seed, generate.enterprises(seed, counts.enterprises, until),
+                                          echo).penalties
     _audit(rt, seed, scale, added)
     # Log the city's events now, so the ledger page and proofs work before the server's sequencer starts.
     logged = ledger.catch_up(rt.db, ledger.load_signer(rt.settings), rt.settings.ledger_origin, rt.clock,

@@ -7,7 +7,8 @@ What it builds, all through the inspections' use cases (``create_item``, ``creat
   each with its legal basis, department, method, entity types and the inspector skills it needs;
 * a risk mix: credit scoring does not exist yet, so every enterprise is class B except a deterministic few
   (about 8 % A, 6 % C, 2 % D, by a hash of seed and USCC), written with one UPDATE per class and one audit entry
-  (``demo:enterprise:risk_class``); only rows still at the default B are changed;
+  (``demo:enterprise:risk_class``); only rows still at the default B are changed, and only until the credit
+  module's first reclassification (:mod:`zhiliang.demo.credit`), whose classes rule after it;
 * the plans of the current year (:func:`plans`): district plans of 沙坪坝区 (the ``demo-district`` login's) and
   九龙坡区, a joint plan of two city departments (国发〔2019〕5号) and a city-wide ad hoc plan; each is run through
   commit → seed (the first checkpoint covering the commitment: the ledger is caught up in between) → draw; results
@@ -46,6 +47,7 @@ from zhiliang.inspections import results, service
 from zhiliang.inspections.models import InspectionFinding, InspectionItem, InspectionPlan, InspectionTarget
 from zhiliang.kernel import audit
 from zhiliang.kernel.auth import Actor, User
+from zhiliang.kernel.events import Event
 from zhiliang.kernel.policy import covers
 from zhiliang.kernel.runtime import Runtime
 from zhiliang.ledger import service as ledger
@@ -302,8 +304,12 @@ def _items(rt: Runtime, actor: Actor, at: datetime, tally: Tally) -> dict[str, i
 
 
 def _risk_classes(rt: Runtime, seed: int, at: datetime) -> int:
-    """Give the deterministic few their A, C or D (rows still at the default B only); returns rows changed."""
+    """Give the deterministic few their A, C or D (rows still at the default B only); returns rows changed.
+
+    Only before the credit module has classified anyone (its classes then rule: a rebuild must not undo them)."""
     with rt.db.begin() as session:
+        if session.scalar(select(Event.seq).where(Event.type == "credit.ClassChanged").limit(1)) is not None:
+            return 0
         rows = session.execute(select(Enterprise.id, Enterprise.uscc).where(Enterprise.risk_class == "B")).all()
         wanted: dict[str, list[int]] = {}
         for id_, uscc in rows:
