@@ -83,6 +83,15 @@ def write(request: Request, work: Any) -> Any:
         return work(session, actor, rt)
 
 
+def review_deadline(rt: Any) -> Any:
+    """The review deadline of an application made today, by kind, in Chinese working days (configuration)."""
+    def deadline(kind: str) -> date:
+        days = (rt.settings.credit_listing_review_workdays if kind == "listing"
+                else rt.settings.credit_penalty_review_workdays)
+        return rt.calendar.add_workdays(rt.today(), days)
+    return deadline
+
+
 def enterprise_id_of(session: Any, enterprise_id: int | None, uscc: str | None) -> int:
     if enterprise_id:
         return enterprise_id
@@ -193,7 +202,8 @@ async def list_serious(request: Request, body: ListingBody) -> dict[str, Any]:
 async def apply_repair(request: Request, body: RepairBody) -> dict[str, Any]:
     """Apply for credit repair: early removal from the list, or the end of a penalty's public display."""
     def work(session, actor, rt):  # noqa: ANN001, ANN202
-        return queries.application_out(service.apply_repair(session, actor, rt.clock.now(), **body.model_dump()))
+        return queries.application_out(service.apply_repair(session, actor, rt.clock.now(), **body.model_dump(),
+                                                            decide_by=review_deadline(rt)))
 
     return await run_in_threadpool(write, request, work)
 
@@ -217,7 +227,18 @@ def repairs(request: Request, status: str = "submitted") -> dict[str, Any]:
     with rt.db.read() as session:
         rows = session.scalars(select(RepairApplication).where(RepairApplication.status == status)
                                .order_by(RepairApplication.id)).all()
-        return {"items": [queries.application_out(a) for a in rows]}
+        today = rt.today()
+        return {"items": [{**queries.application_out(a), "overdue": a.status == "submitted" and a.decide_by < today}
+                          for a in rows]}
+
+
+@router.get("/repairs/overdue", name="credit.api_repairs_overdue")
+def repairs_overdue(request: Request) -> dict[str, Any]:
+    """Applications still undecided after their review deadline (staff)."""
+    rt, actor = runtime(request), resolve(request).actor
+    queries.require_staff(actor)
+    with rt.db.read() as session:
+        return {"items": queries.overdue_repairs(session, rt.today())}
 
 
 @router.get("/institutions", name="credit.api_institutions")

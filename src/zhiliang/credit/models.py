@@ -82,6 +82,7 @@ class RepairApplication(Base):
     reasons: Mapped[list[Any] | None] = mapped_column(JsonDoc)  # why refused, zh and en
     submitted_by: Mapped[str] = mapped_column(String(120))
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decide_by: Mapped[date] = mapped_column(Date)  # the review deadline, in Chinese working days
     reviewed_by: Mapped[str | None] = mapped_column(String(120))
     reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

@@ -48,7 +48,16 @@ def listing_out(listing: SeriousListing) -> dict[str, Any]:
 def application_out(a: RepairApplication) -> dict[str, Any]:
     return {"id": a.id, "kind": a.kind, "listing_id": a.listing_id, "record_id": a.record_id,
             "enterprise_id": a.enterprise_id, "status": a.status, "conditions": a.conditions, "reasons": a.reasons,
-            "submitted_by": a.submitted_by, "submitted_at": a.submitted_at.isoformat(), "reviewed_by": a.reviewed_by}
+            "submitted_by": a.submitted_by, "submitted_at": a.submitted_at.isoformat(), "reviewed_by": a.reviewed_by,
+            "decide_by": a.decide_by.isoformat()}
+
+
+def overdue_repairs(session: Session, today: date) -> list[dict[str, Any]]:
+    """Applications still undecided after their review deadline, oldest first."""
+    rows = session.scalars(select(RepairApplication).where(RepairApplication.status == "submitted",
+                                                           RepairApplication.decide_by < today)
+                           .order_by(RepairApplication.decide_by, RepairApplication.id)).all()
+    return [application_out(a) for a in rows]
 
 
 def _published_on_or_after(today: date, years: int) -> date:

@@ -128,7 +128,7 @@ async def console_apply(request: Request, enterprise_id: Annotated[int, Form()],
     def work(session, actor, rt):  # noqa: ANN001, ANN202
         service.apply_repair(session, actor, rt.clock.now(), listing_id=listing_id, record_id=record_id,
                              obligations_fulfilled=obligations_fulfilled, harm_remedied=harm_remedied,
-                             commitment_letter=commitment_letter)
+                             commitment_letter=commitment_letter, decide_by=api.review_deadline(rt))
 
     await run_in_threadpool(api.write, request, work)
     return RedirectResponse(f"/console/credit/enterprises/{enterprise_id}", status_code=303)

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
                                     "be repaired (信用修复管理办法: 6).")
     credit_penalty_repair_months_special: int = Field(
         12, ge=1, le=60, description="The same for food, drugs and special equipment (12).")
+    credit_listing_review_workdays: int = Field(
+        20, ge=1, le=120, description="Chinese working days within which an application for early removal from the "
+                                      "serious-violation list is to be decided (Order 44: 20).")
+    credit_penalty_review_workdays: int = Field(
+        15, ge=1, le=120, description="Chinese working days within which an application to repair a penalty's "
+                                      "publication is to be decided (信用修复管理办法: 15).")
     credit_penalty_publication_years: int = Field(
         3, ge=1, le=10, description="Years an administrative penalty stays on the public credit profile unless "
                                     "repaired earlier.")

@@ -249,3 +249,22 @@ def test_penalty_publication_repair_after_its_period(rt, town, special, months):
         assert queries.profile(s, rt.settings, target, rt.today(), Actor.public())["published_records"] == []
         staff = queries.profile(s, rt.settings, target, rt.today(), REG)
     assert [r["status"] for r in staff["records"]] == ["repaired"]  # kept, not deleted
+
+
+def test_repair_applications_are_due_in_working_days_and_listed_when_overdue(rt, town):
+    from datetime import UTC, datetime
+
+    from zhiliang.credit import api
+
+    rt.clock.at = datetime(2026, 9, 25, 2, 0, tzinfo=UTC)  # a Friday, a week before National Day
+    record = add(rt, town["ids"][9], penalty(occurred_on=rt.today()))
+    with rt.db.begin() as s:
+        application = service.apply_repair(s, REG, rt.clock.now(), record_id=record, commitment_letter="承诺",
+                                           decide_by=api.review_deadline(rt))
+        app_id, due = application.id, application.decide_by
+    assert due == rt.calendar.add_workdays(date(2026, 9, 25), rt.settings.credit_penalty_review_workdays)
+    # 15 weekdays would end on 2026-10-16; the National Day holidays push the deadline later.
+    assert due > date(2026, 10, 16)
+    with rt.db.read() as s:
+        assert queries.overdue_repairs(s, due) == []
+        assert [a["id"] for a in queries.overdue_repairs(s, due + timedelta(days=1))] == [app_id]

@@ -75,6 +75,7 @@ def upgrade() -> None:
     sa.Column('reasons', JsonDoc, nullable=True),
     sa.Column('submitted_by', sa.String(length=120), nullable=False),
     sa.Column('submitted_at', zhiliang.kernel.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('decide_by', sa.Date(), nullable=False),
     sa.Column('reviewed_by', sa.String(length=120), nullable=True),
     sa.Column('reviewed_at', zhiliang.kernel.db.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['listing_id'], ['serious_listing.id'], name=op.f('fk_credit_repair_application_listing_id_serious_listing')),
