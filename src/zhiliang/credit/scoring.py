@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,8 @@ from zhiliang.registry import queries as registry
 from zhiliang.registry import service as registry_service
 
 VALID_CERTIFICATE = "valid_certificate"
+_FETCH = 200_000  # changed rows read per fetch
+_WRITE = 100_000  # changed classes written (updates and events) per chunk
 
 
 def facts(session: Session, enterprise_id: int, today: date) -> list[domain.RecordFacts]:
@@ -77,10 +80,19 @@ def _adjustments(session: Session, the_model: domain.CreditModel, today: date) -
     return out
 
 
-def _changed(session: Session, the_model: domain.CreditModel, today: date,
-             adjust: dict[int, float]) -> list[tuple[int, str, str, float]]:
-    """(enterprise id, stored class, new class, score) of every enterprise whose class changes, computed by the
-    database in one statement from the model's SQL (``domain.score_sql``)."""
+@dataclass(frozen=True)
+class _Changes:
+    """The enterprises whose class changes, as arrays (about 18 bytes each: millions fit in tens of MB)."""
+
+    ids: np.ndarray  # int64
+    old: np.ndarray  # uint8 positions in model.classes
+    new: np.ndarray  # uint8
+    score: np.ndarray  # float64
+
+
+def _changed(session: Session, the_model: domain.CreditModel, today: date, adjust: dict[int, float]) -> _Changes:
+    """Every enterprise whose class changes, with its stored class, new class and score, computed by the
+    database in one statement from the model's SQL (``domain.score_sql``) and read in chunks into arrays."""
     conn = session.connection()
     postgres = conn.dialect.name == "postgresql"
     if not postgres:
@@ -92,6 +104,8 @@ def _changed(session: Session, the_model: domain.CreditModel, today: date,
     conn.exec_driver_sql("CREATE TEMPORARY TABLE IF NOT EXISTS credit_adjust (enterprise_id BIGINT PRIMARY KEY, "
                          "value DOUBLE PRECISION)" + (" ON COMMIT DELETE ROWS" if postgres else ""))
     conn.exec_driver_sql("DELETE FROM credit_adjust")
+    position = {c.code: n for n, c in enumerate(the_model.classes)}
+    parts: list[tuple[np.ndarray, ...]] = []
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         if adjust:
@@ -103,45 +117,61 @@ def _changed(session: Session, the_model: domain.CreditModel, today: date,
                 cursor.executemany("INSERT INTO credit_adjust (enterprise_id, value) VALUES (?, ?)", adjust.items())
         base = f"CAST({the_model.baseline!r} AS DOUBLE PRECISION)" if postgres else repr(the_model.baseline)
         score = f"({base} + COALESCE(r.s, 0) + COALESCE(a.value, 0))"
-        sql = (f"SELECT id, old, {domain.class_sql(the_model, 'score')} AS new, score FROM ("
+        old_position = "CASE old " + " ".join(f"WHEN '{c}' THEN {n}" for c, n in position.items()) + " ELSE 255 END"
+        new_position = domain.class_sql(the_model, "score")
+        for code, n in position.items():
+            new_position = new_position.replace(f"THEN '{code}'", f"THEN {n}").replace(f"ELSE '{code}'", f"ELSE {n}")
+        sql = (f"SELECT id, {old_position}, {new_position}, score FROM ("
                f"SELECT e.id AS id, e.risk_class AS old, {score} AS score FROM enterprise e "
                f"LEFT JOIN (SELECT enterprise_id, SUM({domain.score_sql(the_model, conn.dialect.name)}) AS s "
                f"FROM credit_record WHERE status <> 'revoked' GROUP BY enterprise_id) r ON r.enterprise_id = e.id "
                f"LEFT JOIN credit_adjust a ON a.enterprise_id = e.id) t "
                f"WHERE {domain.class_sql(the_model, 'score')} <> old ORDER BY id")
         cursor.execute(sql, domain.score_params(the_model, today))
-        rows = cursor.fetchall()
+        while rows := cursor.fetchmany(_FETCH):  # all numeric: one C-level conversion per chunk
+            table = np.array(rows, dtype=np.float64)  # ids stay exact below 2**53
+            parts.append((table[:, 0].astype(np.int64), table[:, 1].astype(np.uint8), table[:, 2].astype(np.uint8),
+                          table[:, 3]))
     finally:
         cursor.close()
     conn.exec_driver_sql("DELETE FROM credit_adjust")
-    return [(int(i), str(old), str(new), float(value)) for i, old, new, value in rows]
+    if not parts:
+        return _Changes(np.zeros(0, np.int64), np.zeros(0, np.uint8), np.zeros(0, np.uint8), np.zeros(0))
+    return _Changes(*(np.concatenate(column) for column in zip(*parts, strict=True)))
 
 
 def reclassify(session: Session, the_model: domain.CreditModel, today: date, at: datetime,
                actor: Actor | None = None) -> ReclassifyResult:
     """Score every enterprise as of ``today`` and store the classes that changed (see module docstring).
 
-    The database computes every score (the model as SQL) and returns only the enterprises whose class changes, so
-    memory follows the number of changes, not of enterprises or records. Cost: one aggregate over the records
-    joined to the enterprises, a bulk update and one event per changed class.
+    The database computes every score (the model as SQL) and returns only the enterprises whose class changes,
+    held as arrays and written in chunks, so memory stays in tens of MB per million changes. Cost: one aggregate
+    over the records joined to the enterprises, then per changed class one update and one event.
     """
     actor = actor or Actor.system("credit")
     changes = _changed(session, the_model, today, _adjustments(session, the_model, today))
-    registry_service.set_risk_classes(session, [(i, new) for i, _, new, _ in changes])
-    moves: dict[str, int] = {}
-    for _, old, new, _ in changes:
-        moves[f"{old}>{new}"] = moves.get(f"{old}>{new}", 0) + 1
-    events.emit_bulk(session, "credit.ClassChanged", at, actor.label, [
-        (f"enterprise:{i}", {"from": old, "to": new, "score": round(value, 4), "model": the_model.version,
-                             "as_of": today.isoformat()}) for i, old, new, value in changes])
+    codes = [c.code for c in the_model.classes] + ["?"] * (256 - len(the_model.classes))
+    for at_ in range(0, len(changes.ids), _WRITE):
+        ids = changes.ids[at_:at_ + _WRITE].tolist()
+        old = [codes[k] for k in changes.old[at_:at_ + _WRITE].tolist()]
+        new = [codes[k] for k in changes.new[at_:at_ + _WRITE].tolist()]
+        scores = changes.score[at_:at_ + _WRITE].tolist()
+        registry_service.set_risk_classes(session, list(zip(ids, new, strict=True)))
+        events.emit_bulk(session, "credit.ClassChanged", at, actor.label, [
+            (f"enterprise:{i}", {"from": o, "to": n, "score": round(v, 4), "model": the_model.version,
+                                 "as_of": today.isoformat()})
+            for i, o, n, v in zip(ids, old, new, scores, strict=True)])
+    pairs, counts_of = np.unique(changes.old.astype(np.int64) * 256 + changes.new, return_counts=True)
+    moves = {f"{codes[p // 256]}>{codes[p % 256]}": int(k) for p, k in zip(pairs.tolist(), counts_of.tolist(),
+                                                                           strict=True)}
     counts = registry.class_distribution(session)
     distribution = {c.code: counts.get(c.code, 0) for c in the_model.classes}
     records = session.scalar(select(func.count()).select_from(CreditRecord).where(CreditRecord.status != "revoked"))
-    result = ReclassifyResult(sum(counts.values()), records or 0, len(changes), distribution, moves)
+    result = ReclassifyResult(sum(counts.values()), records or 0, len(changes.ids), distribution, moves)
     summary: dict[str, Any] = {"model": the_model.version, "as_of": today.isoformat(),
                                "enterprises": result.enterprises, "records": result.records,
                                "changed": result.changed, "distribution": distribution, "moves": moves}
-    if changes:  # a run that changes nothing writes nothing (a nightly run on a quiet day, a demo rebuild)
+    if result.changed:  # a run that changes nothing writes nothing (a nightly run on a quiet day, a demo rebuild)
         audit.record(session, at=at, actor_id=actor.user_id, actor_label=actor.label, tag="credit:reclassify",
                      entity_type="credit_model", entity_id=the_model.version, before=None, after=summary)
         events.emit(session, "credit.Reclassified", f"credit_model:{the_model.version}", summary, at=at,
