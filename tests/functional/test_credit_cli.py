@@ -10,7 +10,9 @@ from pathlib import Path
 from sqlalchemy import text
 from support import ZHILIANG, zl
 
+from zhiliang.credit import scoring
 from zhiliang.demo.generate import write_enterprise_csv
+from zhiliang.kernel import locks
 
 
 def test_import_reclassify_explain_and_the_daily_loop(committed, tmp_path: Path):
@@ -37,6 +39,10 @@ def test_import_reclassify_explain_and_the_daily_loop(committed, tmp_path: Path)
     why = zl(env, "credit", "explain", first)
     assert why.returncode == 0 and "admin_penalty" in why.stdout and "abnormal_operation" in why.stdout
     assert zl(env, "credit", "explain", "91500000MA00000000").returncode == 1
+
+    with locks.exclusive(engine, scoring.LOCK_NAME):  # another reclassification is running
+        busy = zl(env, "credit", "reclassify")
+    assert busy.returncode == 1 and "Another run of this job is in progress" in busy.stderr + busy.stdout
 
     loop = subprocess.Popen([*ZHILIANG, "credit", "run", "--every", "0.2", "--at", "00:00"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

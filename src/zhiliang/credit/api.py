@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from zhiliang.credit import importing, institutions, queries, scoring, service
 from zhiliang.credit.models import RepairApplication
+from zhiliang.kernel import locks
 from zhiliang.kernel.errors import invalid
 from zhiliang.kernel.http.context import Id, resolve, runtime
 from zhiliang.kernel.http.uploads import save_upload
@@ -139,8 +140,9 @@ async def end_record(request: Request, record_id: Id, body: EndBody) -> dict[str
 @router.post("/reclassify", name="credit.api_reclassify")
 async def reclassify(request: Request) -> dict[str, Any]:
     """Take in new events, end listings past their period, and reclassify every enterprise now (admins)."""
+    queries.require_admin(resolve(request).actor)
+
     def work(session, actor, rt):  # noqa: ANN001, ANN202
-        queries.require_admin(actor)
         now, today = rt.clock.now(), rt.today()
         while service.ingest(session, now):
             pass
@@ -148,7 +150,11 @@ async def reclassify(request: Request) -> dict[str, Any]:
         result = scoring.reclassify(session, service.model(rt.settings), today, now, actor)
         return {**result.__dict__, "listings_expired": expired}
 
-    return await run_in_threadpool(write, request, work)
+    def locked() -> Any:  # one reclassification at a time (the API, `zhiliang credit run`): 409 while one runs
+        with locks.exclusive(runtime(request).db.bind, scoring.LOCK_NAME):
+            return write(request, work)
+
+    return await run_in_threadpool(locked)
 
 
 @router.get("/enterprises/{enterprise_id}", name="credit.api_enterprise")

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from zhiliang.credit import importing, scoring, service
+from zhiliang.kernel import locks
 from zhiliang.kernel.clock import local
 
 credit_app = typer.Typer(help="信用监管 / Credit supervision", no_args_is_help=True)
@@ -17,7 +18,7 @@ credit_app = typer.Typer(help="信用监管 / Credit supervision", no_args_is_he
 
 def _daily(rt) -> dict:  # noqa: ANN001 - the CLI's Runtime
     now, today = rt.clock.now(), rt.today()
-    with rt.db.begin() as session:
+    with locks.exclusive(rt.db.bind, scoring.LOCK_NAME), rt.db.begin() as session:
         taken = 0
         while read := service.ingest(session, now):
             taken += read

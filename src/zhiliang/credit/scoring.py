@@ -27,6 +27,7 @@ from zhiliang.registry import queries as registry
 from zhiliang.registry import service as registry_service
 
 VALID_CERTIFICATE = "valid_certificate"
+LOCK_NAME = "credit:reclassify"  # callers hold it (kernel.locks.exclusive): two runs at once would log changes twice
 _FETCH = 200_000  # changed rows read per fetch
 _WRITE = 100_000  # changed classes written (updates and events) per chunk
 
