@@ -32,7 +32,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import inspections as ib  # noqa: E402 - its database builders and helpers
 import numpy as np  # noqa: E402
 
 TODAY = date(2026, 11, 22)
@@ -73,7 +73,6 @@ def record_batches(n_records: int, n_enterprises: int, seed: int, batch: int = 1
 
 
 def build(kind: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
-    import inspections as ib
     from sqlalchemy import text
 
     from zhiliang.kernel.db import make_engine
@@ -121,14 +120,6 @@ def build(kind: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------------- children
-
-
-def peak_mb() -> float:
-    """This process's own peak RSS (VmHWM): not ru_maxrss, which carries the forking parent's high-water mark."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def child_reclassify(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -207,34 +198,10 @@ def run_child(mode: str, cfg: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------- main
 
 
-def fresh(kind: str, args: argparse.Namespace) -> tuple[str, Any]:
-    if kind == "sqlite":
-        path = args.work / "credit.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        return f"sqlite:///{path}", lambda: None
-    from sqlalchemy import text
-
-    from zhiliang.kernel.db import make_engine
-
-    schema = f"bench_credit_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(args.pg_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    sep = "&" if "?" in args.pg_url else "?"
-    return f"{args.pg_url}{sep}options=-csearch_path%3D{schema}", drop
-
-
 def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "--child":
         result = CHILDREN[sys.argv[2]](json.loads(sys.argv[3]))
-        result["peak_mb"] = round(peak_mb(), 1)
+        result["peak_mb"] = round(ib.peak_rss_mb(), 1)
         print(json.dumps(result))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -254,7 +221,7 @@ def main() -> None:
                                                          "mix": MIX, "today": TODAY.isoformat()}}
     kinds = [k for k, skip in (("sqlite", args.no_sqlite), ("postgresql", args.no_pg)) if not skip]
     for kind in kinds:
-        url, drop = fresh(kind, args)
+        url, drop = ib.fresh(kind, args.work, args.pg_url, "credit")
         try:
             print(f"[{kind}] building {args.enterprises:,} enterprises, {args.records:,} records ...", flush=True)
             built = build(kind, url, args)

@@ -521,9 +521,11 @@ def stored_rows(url: str, code: str) -> list[tuple]:
 # ---------------------------------------------------------------------------------------------------- main
 
 
-def fresh(kind: str, work: Path, pg_url: str) -> tuple[str, Any]:
+def fresh(kind: str, work: Path, pg_url: str, name: str = "inspections") -> tuple[str, Any]:
+    """A new empty database (``work/<name>.db`` or a schema ``zl_bench_<name>_…``) and the function that removes
+    it; credit.py uses it too."""
     if kind == "sqlite":
-        path = work / "inspections.db"
+        path = work / f"{name}.db"
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
 
@@ -535,7 +537,7 @@ def fresh(kind: str, work: Path, pg_url: str) -> tuple[str, Any]:
 
     from zhiliang.kernel.db import make_engine
 
-    schema = f"zl_bench_insp_{uuid.uuid4().hex[:6]}"
+    schema = f"zl_bench_{name[:8]}_{uuid.uuid4().hex[:6]}"
     admin = make_engine(pg_url)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))

@@ -69,11 +69,14 @@ def holders_of(session: Session, cert_ids: list[int]) -> dict[int, int]:
     return out
 
 
-def valid_holders(session: Session, today: date) -> list[tuple[int, int, str]]:
+def valid_holders(session: Session, today: date, holder_id: int | None = None) -> list[tuple[int, int, str]]:
     """(holder enterprise id, certificate id, number) of every certificate valid on ``today`` — recorded as valid
-    and not past its expiry date, as the public verdict reads it — for the credit model's positive indicator."""
+    and not past its expiry date, as the public verdict reads it — for the credit model's positive indicator;
+    only ``holder_id``'s when given."""
     query = select(Certificate.holder_id, Certificate.id, Certificate.number).where(
         Certificate.status == domain.Status.VALID.value, Certificate.expiry_date >= today)
+    if holder_id is not None:
+        query = query.where(Certificate.holder_id == holder_id)
     return [(row[0], row[1], row[2]) for row in session.execute(query)]
 
 

@@ -8,12 +8,14 @@ there): a baseline, indicators with points and half-lives, and class bounds. :fu
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,18 @@ def load_model(path: Path) -> CreditModel:
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ModelError(f"信用模型文件无法读取 / cannot read credit model {path}: {error}") from None
     return parse_model(doc, str(path))
+
+
+@functools.cache
+def _load_cached(path: str, stamp: float) -> CreditModel:
+    return load_model(Path(path))
+
+
+def configured_model(configured: Path | None, packaged: str) -> CreditModel:
+    """The model file configured, else the one shipped as ``zhiliang/credit/data/<packaged>``; read once and again
+    only when the file changes (its modification time is part of the cache key)."""
+    path = configured or Path(str(resources.files("zhiliang.credit") / "data" / packaged))
+    return _load_cached(str(path), path.stat().st_mtime if path.exists() else 0.0)
 
 
 def parse_model(doc: dict[str, Any], where: str = "model") -> CreditModel:

@@ -21,7 +21,7 @@ from zhiliang.kernel.errors import DomainError
 from zhiliang.kernel.policy import require
 from zhiliang.kernel.runtime import Runtime
 from zhiliang.registry import queries as registry
-from zhiliang.registry.domain import RowProblem, parse_date
+from zhiliang.registry.domain import RowProblem, map_header, parse_date
 from zhiliang.registry.importing import BatchCounts, ImportOutcome, import_rows
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -44,13 +44,7 @@ _YES, _NO = {"是", "y", "yes", "true", "1", "√"}, {"否", "n", "no", "false",
 
 
 def columns_of(header: tuple[str, ...]) -> tuple[dict[str, int], list[str]]:
-    wanted = {alias.casefold(): field for field, aliases in COLUMNS.items() for alias in aliases}
-    found: dict[str, int] = {}
-    for index, title in enumerate(header):
-        field = wanted.get(title.strip().casefold())
-        if field is not None and field not in found:
-            found[field] = index
-    return found, [LABELS[f] for f in REQUIRED if f not in found]
+    return map_header(header, COLUMNS, REQUIRED)
 
 
 def import_records(rt: Runtime, path: Path, actor: Actor, *, file_name: str | None = None) -> ImportOutcome:

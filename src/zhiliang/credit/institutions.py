@@ -8,10 +8,7 @@ few hundred institutions), never stored: the answer always follows the records o
 
 from __future__ import annotations
 
-import functools
 from datetime import date, datetime, timedelta
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -24,21 +21,16 @@ from zhiliang.kernel import audit
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.clock import local
 from zhiliang.kernel.config import Settings
-from zhiliang.kernel.errors import forbidden, invalid, not_found
+from zhiliang.kernel.errors import invalid, not_found
+from zhiliang.kernel.policy import require_regulator
 from zhiliang.registry import queries as registry
 
 KINDS = {"cb": ("认证机构", "Certification body"), "lab": ("检验检测机构", "Laboratory")}
 
 
-@functools.cache
-def _model(path: str, stamp: float) -> domain.CreditModel:
-    return domain.load_model(Path(path))
-
-
 def model(settings: Settings) -> domain.CreditModel:
-    path = settings.credit_institution_model_file or Path(
-        str(resources.files("zhiliang.credit") / "data" / "institution_model.toml"))
-    return _model(str(path), path.stat().st_mtime if path.exists() else 0.0)
+    """The configured institution model (re-read when its file changes)."""
+    return domain.configured_model(settings.credit_institution_model_file, "institution_model.toml")
 
 
 def _institutions(session: Session, kind: str) -> dict[int, Any]:
@@ -50,8 +42,7 @@ def add_record(session: Session, actor: Actor, at: datetime, today: date, the_mo
                kind: str, institution_id: int, indicator: str, occurred_on: date, heavier: bool = False,
                decision_no: str | None = None, summary: str = "") -> InstitutionCreditRecord:
     """Enter a record against a CB or laboratory (regulators and admins). Raises 403, 404, 422 naming the field."""
-    if actor.role not in ("regulator", "admin"):
-        raise forbidden()
+    require_regulator(actor, anywhere=True)  # CBs and laboratories are registered city-wide
     if kind not in KINDS:
         raise invalid("credit.kind", "机构类型应为 cb 或 lab", "kind is cb or lab", "kind")
     if institution_id not in _institutions(session, kind):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhiliang.credit.models import CreditRecord, RepairApplication, SeriousListing
@@ -113,7 +113,3 @@ def distribution(session: Session, by: str) -> list[dict[str, Any]]:
     """Enterprises per credit-risk class, by division code or by GB/T 4754 division (two digits)."""
     return [{"key": key, **counts} for key, counts in sorted(registry.class_counts(session, by).items(),
                                                               key=lambda kv: kv[0] or "")]
-
-
-def records_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(CreditRecord)) or 0

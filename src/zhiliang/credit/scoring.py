@@ -39,7 +39,7 @@ def facts(session: Session, enterprise_id: int, today: date) -> list[domain.Reco
     out = [domain.RecordFacts(r.id, r.indicator, r.occurred_on, r.ended_on, r.heavier,
                               r.decision_no or r.summary or r.indicator) for r in rows]
     out += [domain.RecordFacts(-cert_id, VALID_CERTIFICATE, today, None, False, number)
-            for holder, cert_id, number in certificates.valid_holders(session, today) if holder == enterprise_id]
+            for _, cert_id, number in certificates.valid_holders(session, today, enterprise_id)]
     return out
 
 

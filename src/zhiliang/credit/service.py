@@ -7,13 +7,10 @@ Every change writes, in the caller's transaction, its rows, an audit entry and a
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -28,7 +25,7 @@ from zhiliang.kernel.clock import local
 from zhiliang.kernel.config import Settings
 from zhiliang.kernel.errors import conflict, forbidden, invalid, not_found
 from zhiliang.kernel.events import Event
-from zhiliang.kernel.policy import covers
+from zhiliang.kernel.policy import require_regulator
 from zhiliang.registry import queries as registry
 
 SUBSCRIBER = "credit"
@@ -39,22 +36,9 @@ INSPECTION_OUTCOMES = {"CORRECTED": "inspection_problem", "NONCONFORMING": "insp
                        "NOT_PUBLICISED": "inspection_failed", "UNREACHABLE": "inspection_failed"}
 
 
-@functools.cache
-def _model(path: str, stamp: float) -> domain.CreditModel:
-    return domain.load_model(Path(path))
-
-
 def model(settings: Settings) -> domain.CreditModel:
     """The configured scoring model (re-read when its file changes)."""
-    path = settings.credit_model_file or Path(str(resources.files("zhiliang.credit") / "data" / "credit_model.toml"))
-    return _model(str(path), path.stat().st_mtime if path.exists() else 0.0)
-
-
-def require_regulator(actor: Actor, division: str | None) -> None:
-    if actor.role == "admin":
-        return
-    if actor.role != "regulator" or not covers(actor.jurisdiction, division):
-        raise forbidden()
+    return domain.configured_model(settings.credit_model_file, "credit_model.toml")
 
 
 def _enterprise(session: Session, enterprise_id: int) -> Any:

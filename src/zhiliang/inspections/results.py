@@ -16,10 +16,11 @@ from zhiliang.inspections.models import (
     InspectionPlan,
     InspectionTarget,
 )
-from zhiliang.inspections.service import expect_status, get_plan, require_regulator
+from zhiliang.inspections.service import expect_status, get_plan
 from zhiliang.kernel import audit, events
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.errors import conflict, invalid, not_found
+from zhiliang.kernel.policy import require_regulator
 
 FINDINGS = {
     "NO_PROBLEM": ("未发现问题", "No problem found"),

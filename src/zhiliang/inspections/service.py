@@ -40,21 +40,14 @@ from zhiliang.inspections.params import check_beacon, pool_filters
 from zhiliang.kernel import audit, events
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.db import in_ids
-from zhiliang.kernel.errors import conflict, forbidden, invalid, not_found
-from zhiliang.kernel.policy import covers
+from zhiliang.kernel.errors import conflict, invalid, not_found
+from zhiliang.kernel.policy import require_regulator
 from zhiliang.ledger import service as ledger
 from zhiliang.registry import queries as registry
 
 SEED_RULE = "root hash of the first signed checkpoint of ledger {origin} that includes the commitment event"
 BEACON_RULE = ("hex SHA-256 of the value of the external beacon plan_params.beacon.source, published at its 'after' "
                "time and entered by its 'by' time")
-
-
-def require_regulator(actor: Actor, division: str | None = None) -> None:
-    if actor.role == "admin":
-        return
-    if actor.role != "regulator" or (division is not None and not covers(actor.jurisdiction, division)):
-        raise forbidden()
 
 
 def get_plan(session: Session, code: str, *, lock: bool = False) -> InspectionPlan:
@@ -87,7 +80,7 @@ def _log(session: Session, actor: Actor, at: datetime, plan: InspectionPlan, typ
 def create_item(session: Session, actor: Actor, at: datetime, *, code: str, name: str, legal_basis: str,
                 department: str, method: str, entity_types: list[str], skills: list[str]) -> InspectionItem:
     """Add an entry to the public item list (抽查事项清单); regulators and admins. 409 for an existing code."""
-    require_regulator(actor)
+    require_regulator(actor, anywhere=True)
     if session.scalar(select(InspectionItem.id).where(InspectionItem.code == code)):
         raise conflict("inspections.item_exists", f"抽查事项编号已存在:{code}", f"Item code exists: {code}", "code")
     if not legal_basis.strip():

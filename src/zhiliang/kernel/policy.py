@@ -26,6 +26,15 @@ def covers(jurisdiction: str | None, division: str | None) -> bool:
     return division.startswith(division_prefix(jurisdiction))
 
 
+def require_regulator(actor: Actor, division: str | None = None, *, anywhere: bool = False) -> None:
+    """Admins, or a regulator whose jurisdiction covers ``division``; with ``anywhere``, any regulator (actions
+    tied to no place). Raises 403 otherwise — a ``division`` of None is covered by no regulator."""
+    if actor.role == "admin":
+        return
+    if actor.role != "regulator" or not (anywhere or covers(actor.jurisdiction, division)):
+        raise forbidden()
+
+
 def is_staff(actor: Actor) -> bool:
     return actor.role in ("regulator", "admin")
 

@@ -79,15 +79,18 @@ class EnterpriseRecord:
     tags: tuple[str, ...] = ()
 
 
-def map_header(header: tuple[str, ...]) -> tuple[dict[str, int], list[str]]:
-    """Column index of each known field, and the names of required fields that are missing."""
-    wanted = {alias.casefold(): field for field, aliases in COLUMNS.items() for alias in aliases}
+def map_header(header: tuple[str, ...], columns: dict[str, tuple[str, ...]] = COLUMNS,
+               required: tuple[str, ...] = REQUIRED) -> tuple[dict[str, int], list[str]]:
+    """Column index of each known field (``columns``: field → accepted headers, the first one its label, matched
+    without case or surrounding spaces), and the labels of ``required`` fields that are missing. Defaults: the
+    enterprise import's columns; other imports (credit records) pass their own."""
+    wanted = {alias.casefold(): field for field, aliases in columns.items() for alias in aliases}
     found: dict[str, int] = {}
     for index, title in enumerate(header):
         field = wanted.get(title.strip().casefold())
         if field is not None and field not in found:
             found[field] = index
-    return found, [FIELD_LABELS[f] for f in REQUIRED if f not in found]
+    return found, [columns[f][0] for f in required if f not in found]
 
 
 def entity_type_of(code: str) -> str:
