@@ -98,6 +98,10 @@ def audited_tables() -> list:
     """Every feature's :class:`~zhiliang.ledger.domain.Projection`: the tables ``zhiliang ledger audit`` checks
     against their events. A feature with tables adds its projection here."""
     from zhiliang.certificates import service as certificates
+    from zhiliang.credit import projections as credit
+    from zhiliang.inspections import projections as inspections
+    from zhiliang.registry import directory
     from zhiliang.registry import service as registry
 
-    return [registry.ledger_projection(), certificates.ledger_projection()]
+    return [registry.ledger_projection(), *directory.ledger_projections(), certificates.ledger_projection(),
+            *inspections.ledger_projections(), *credit.ledger_projections()]

@@ -15,13 +15,19 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 __all__ = ["Contribution", "CreditModel", "Explanation", "Indicator", "ModelError", "RecordFacts", "classify",
-           "early_removal_problems", "listing_allowed", "load_model", "penalty_repair_date", "score",
+           "early_removal_problems", "listing_allowed", "load_model", "money", "penalty_repair_date", "score",
            "score_params", "score_sql", "serious_list_end"]
+
+
+def money(amount: Decimal) -> str:
+    """A fine as events and the audit carry it: yuan with two decimals, as the column stores it."""
+    return format(Decimal(amount).quantize(Decimal("0.01")), "f")
 
 
 class ModelError(ValueError):

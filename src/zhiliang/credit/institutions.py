@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from zhiliang.certificates import queries as certificates
 from zhiliang.credit import domain
 from zhiliang.credit.models import InstitutionCreditRecord
-from zhiliang.kernel import audit
+from zhiliang.kernel import audit, events
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.clock import local
 from zhiliang.kernel.config import Settings
@@ -58,10 +58,12 @@ def add_record(session: Session, actor: Actor, at: datetime, today: date, the_mo
                                      summary=summary, created_by=actor.label, created_at=at)
     session.add(record)
     session.flush()
+    public = {"kind": kind, "institution_id": institution_id, "indicator": indicator,
+              "occurred_on": occurred_on.isoformat(), "heavier": heavier, "decision_no": decision_no}
     audit.record(session, at=at, actor_id=actor.user_id, actor_label=actor.label, tag="credit:institution:add",
-                 entity_type=f"{kind}_credit_record", entity_id=record.id, before=None,
-                 after={"institution_id": institution_id, "indicator": indicator,
-                        "occurred_on": occurred_on.isoformat(), "decision_no": decision_no})
+                 entity_type=f"{kind}_credit_record", entity_id=record.id, before=None, after=public)
+    events.emit(session, "credit.InstitutionRecordAdded", f"institution_credit_record:{record.id}", public, at=at,
+                actor=actor.label)
     return record
 
 

@@ -60,8 +60,9 @@ def _public(record: CreditRecord) -> dict[str, Any]:
     return {"record_id": record.id, "indicator": record.indicator, "occurred_on": record.occurred_on.isoformat(),
             "ended_on": record.ended_on.isoformat() if record.ended_on else None, "heavier": record.heavier,
             "decision_no": record.decision_no, "legal_basis": record.legal_basis,
-            "amount": None if record.amount is None else format(record.amount, "f"),
-            "heavier_penalty": record.heavier_penalty, "serious": record.serious, "source": record.source}
+            "amount": None if record.amount is None else domain.money(record.amount),
+            "heavier_penalty": record.heavier_penalty, "serious": record.serious,
+            "special_field": record.special_field, "source": record.source, "status": record.status}
 
 
 @dataclass(frozen=True)
@@ -208,22 +209,30 @@ def list_serious(session: Session, actor: Actor, at: datetime, today: date, sett
                              basis=basis.strip(), status="listed", listed_by=actor.label, created_at=at)
     session.add(listing)
     session.flush()
-    session.add(CreditRecord(enterprise_id=record.enterprise_id, indicator="serious_violation", occurred_on=today,
-                             decision_no=record.decision_no, summary=basis.strip(), source=f"listing:{listing.id}",
-                             status="active", heavier=False, serious=True, special_field=record.special_field,
-                             created_by=actor.label, created_at=at))
     _log(session, actor, at, record.enterprise_id, "credit.SeriousListed", "credit:listing:add", "serious_listing",
          listing.id, {"listing_id": listing.id, "record_id": record.id, "decision_no": record.decision_no,
-                      "listed_on": today.isoformat(), "ends_on": listing.ends_on.isoformat(), "basis": listing.basis})
+                      "listed_on": today.isoformat(), "ends_on": listing.ends_on.isoformat(), "basis": listing.basis,
+                      "status": listing.status})
+    counted = CreditRecord(enterprise_id=record.enterprise_id, indicator="serious_violation", occurred_on=today,
+                           decision_no=record.decision_no, summary=basis.strip(), source=f"listing:{listing.id}",
+                           status="active", heavier=False, serious=True, special_field=record.special_field,
+                           created_by=actor.label, created_at=at)
+    session.add(counted)
+    session.flush()
+    _log(session, actor, at, record.enterprise_id, "credit.RecordAdded", "credit:record:add", "credit_record",
+         counted.id, _public(counted))
     return listing
 
 
 def _remove(session: Session, actor: Actor, at: datetime, listing: SeriousListing, on: date, how: str) -> None:
     listing.status, listing.removed_on, listing.removal = "removed", on, how
+    _log(session, actor, at, listing.enterprise_id, "credit.SeriousRemoved", f"credit:listing:{how}",
+         "serious_listing", listing.id, {"listing_id": listing.id, "removed_on": on.isoformat(), "removal": how,
+                                         "status": listing.status})
     for record in session.scalars(select(CreditRecord).where(CreditRecord.source == f"listing:{listing.id}")):
         record.ended_on = on
-    _log(session, actor, at, listing.enterprise_id, "credit.SeriousRemoved", f"credit:listing:{how}",
-         "serious_listing", listing.id, {"listing_id": listing.id, "removed_on": on.isoformat(), "removal": how})
+        _log(session, actor, at, listing.enterprise_id, "credit.RecordEnded", "credit:record:end", "credit_record",
+             record.id, {"record_id": record.id, "ended_on": on.isoformat()})
 
 
 def expire_listings(session: Session, at: datetime, today: date) -> int:
@@ -283,7 +292,7 @@ def apply_repair(session: Session, actor: Actor, at: datetime, *, listing_id: in
     session.flush()
     _log(session, actor, at, enterprise_id, "credit.RepairApplied", "credit:repair:apply", "credit_repair_application",
          application.id, {"application_id": application.id, "kind": kind, "listing_id": listing_id,
-                          "record_id": record_id})
+                          "record_id": record_id, "status": application.status})
     return application
 
 
@@ -310,6 +319,10 @@ def review_repair(session: Session, actor: Actor, at: datetime, today: date, set
         else:
             record = session.get(CreditRecord, application.record_id)
             record.status, record.status_changed_on = "repaired", today
+            _log(session, actor, at, record.enterprise_id, "credit.RecordRepaired", "credit:record:repair",
+                 "credit_record", record.id, {"record_id": record.id, "status": record.status,
+                                              "status_changed_on": today.isoformat(),
+                                              "application_id": application.id})
     application.status = "granted" if grant else "refused"
     application.reviewed_by, application.reviewed_at = actor.label, at
     application.reasons = None if grant else [[note.strip() or "不予修复", note.strip() or "refused"]]

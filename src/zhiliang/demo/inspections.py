@@ -6,9 +6,10 @@ What it builds, all through the inspections' use cases (``create_item``, ``creat
 * the item list (抽查事项清单, :data:`ITEMS`) of 沙坪坝区市场监督管理局 and the city bureau's enforcement corps,
   each with its legal basis, department, method, entity types and the inspector skills it needs;
 * a risk mix: credit scoring does not exist yet, so every enterprise is class B except a deterministic few
-  (about 8 % A, 6 % C, 2 % D, by a hash of seed and USCC), written with one UPDATE per class and one audit entry
-  (``demo:enterprise:risk_class``); only rows still at the default B are changed, and only until the credit
-  module's first reclassification (:mod:`zhiliang.demo.credit`), whose classes rule after it;
+  (about 8 % A, 6 % C, 2 % D, by a hash of seed and USCC), written with one UPDATE per class, one audit entry
+  (``demo:enterprise:risk_class``) and a ``credit.ClassChanged`` event per enterprise (model ``demo``); only
+  rows still at the default B are changed, and only until the credit module's first reclassification
+  (:mod:`zhiliang.demo.credit`), whose classes rule after it;
 * the plans of the current year (:func:`plans`): district plans of 沙坪坝区 (the ``demo-district`` login's) and
   九龙坡区, a joint plan of two city departments (国发〔2019〕5号) and a city-wide ad hoc plan; each is run through
   commit → seed (the first checkpoint covering the commitment: the ledger is caught up in between) → draw; results
@@ -45,7 +46,7 @@ from zhiliang.demo import words
 from zhiliang.demo.draw import Weighted, id_number, person_name, phone, rng_for
 from zhiliang.inspections import results, service
 from zhiliang.inspections.models import InspectionFinding, InspectionItem, InspectionPlan, InspectionTarget
-from zhiliang.kernel import audit
+from zhiliang.kernel import audit, events
 from zhiliang.kernel.auth import Actor, User
 from zhiliang.kernel.events import Event
 from zhiliang.kernel.policy import covers
@@ -319,6 +320,9 @@ def _risk_classes(rt: Runtime, seed: int, at: datetime) -> int:
             for start in range(0, len(ids), 5000):
                 session.execute(update(Enterprise).where(Enterprise.id.in_(ids[start:start + 5000]))
                                 .values(risk_class=letter))
+            # As the credit module records a class change, so that the ledger audit finds each class explained.
+            events.emit_bulk(session, "credit.ClassChanged", at, "demo", [
+                (f"enterprise:{i}", {"from": "B", "to": letter, "model": "demo"}) for i in ids])
         changed = sum(len(v) for v in wanted.values())
         if changed:
             audit.record(session, at=at, actor_id=None, actor_label="demo", tag="demo:enterprise:risk_class",

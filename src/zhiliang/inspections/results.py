@@ -102,7 +102,8 @@ def publish(session: Session, actor: Actor, code: str, at: datetime) -> int:
     for target in targets:
         target.status, target.published_at = "published", at
         findings = [{"item_id": f.item_id, "code": f.code} for f in session.scalars(
-            select(InspectionFinding).where(InspectionFinding.target_id == target.id))]
+            select(InspectionFinding).where(InspectionFinding.target_id == target.id)
+            .order_by(InspectionFinding.id))]
         events.emit(session, "inspections.ResultPublished", f"enterprise:{target.entity_id}",
                     {"plan": plan.code, "target_id": target.id, "outcome": target.outcome, "findings": findings},
                     at=at, actor=actor.label)

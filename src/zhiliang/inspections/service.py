@@ -349,7 +349,9 @@ def run_draw(session: Session, actor: Actor, code: str, at: datetime, publish_by
     plan.unmet = domain.assignment_record(assignment)["unmet"]
     plan.status, plan.drawn_at, plan.publish_by = "drawn", at, publish_by
     _log(session, actor, at, plan, "inspections.TargetsDrawn", "inspections:plan:draw",
-         {"targets": len(rows), "quotas": result.quotas, "unmet": len(assignment.unmet)})
+         {"targets": len(rows), "quotas": result.quotas, "unmet": len(assignment.unmet),
+          "targets_digest": domain.targets_digest((r["rank"], r["entity_id"], r["risk_class"], r["inspectors"])
+                                                  for r in rows)})
     return plan
 
 

@@ -187,26 +187,26 @@ def _check_checkpoint(checkpoint, tree: PackedHashes, verifier: note.Verifier,  
 
 
 def _fold(session: Session, projection: Projection) -> dict[str, dict[str, Any]]:
-    prefix = projection.entity + ":"
     state: dict[str, dict[str, Any]] = {}
-    query = (select(Event.entity, Event.payload, Event.private).where(Event.entity.like(prefix + "%"))
-             .order_by(Event.seq).execution_options(yield_per=_CHUNK))
-    for entity, payload, private in session.execute(query):
-        values = state.setdefault(entity[len(prefix):], {})
-        for part in (payload or {}, private or {}):
-            values.update((k, v) for k, v in part.items() if k in projection.fields)
+    query = select(Event.entity, Event.payload, Event.private).where(Event.entity.like(projection.entity + ":%"))
+    if projection.types:
+        query = query.where(Event.type.in_(projection.types))
+    for entity, payload, private in session.execute(query.order_by(Event.seq).execution_options(yield_per=_CHUNK)):
+        projection.fold(entity, payload, private, state)
     return state
 
 
 def _check_projection(session: Session, projection: Projection, report: AuditReport) -> None:
     expected = _fold(session, projection)
-    label = f"{projection.entity}"
+    label = projection.table or projection.entity
     for key, values in projection.rows(session):
         report.rows_checked += 1
         where = f"{label}:{key}"
         name = projection.describe(values)
         name = f" {name}" if name else ""
         folded = expected.pop(key, None)
+        if folded is None and projection.initial is not None:
+            folded = dict(projection.initial)
         if folded is None:
             report.findings.append(Finding("row", where, f"{projection.label_zh} {key}{name} 没有任何事件记录,"
                                            "疑似绕过平台写入", f"{projection.label_en} {key}{name} has no recorded "

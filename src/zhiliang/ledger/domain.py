@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -89,8 +89,15 @@ class Projection:
     """How one table's rows follow from its events: fold the events of ``entity:<id>`` in ``seq`` order, taking
     each ``field`` from the payload or the private part, and the result must equal the row.
 
-    ``rows`` yields ``(id, values)`` for every row, values JSON-plain as the events carry them (dates as ISO text,
+    ``rows`` yields ``(key, values)`` for every row, values JSON-plain as the events carry them (dates as ISO text,
     decimals normalised); ``describe`` names a row for people (e.g. its USCC).
+
+    The defaults fit a table with its own entity (``certificate:<id>``). The rest serve tables whose events live on
+    another entity (a credit record's on its enterprise): ``types`` limits the fold to those event types (all, when
+    empty); ``key`` names the payload field that holds the row's key (the entity's id, when None); ``rename`` maps
+    a payload field to the column(s) it sets; ``initial`` is the state of a row before any event (a default
+    column), so a row without events is compared with it instead of being named as written outside the platform;
+    ``table`` names the rows in findings (``credit_record:7``; the entity, when empty).
     """
 
     entity: str
@@ -99,3 +106,26 @@ class Projection:
     fields: tuple[str, ...]
     rows: Callable[[Session], Iterable[tuple[str, dict[str, Any]]]]
     describe: Callable[[dict[str, Any]], str] = lambda values: ""
+    types: tuple[str, ...] = ()
+    key: str | None = None
+    rename: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
+    initial: Mapping[str, Any] | None = None
+    table: str = ""
+
+    def fold(self, entity: str, payload: Mapping[str, Any] | None, private: Mapping[str, Any] | None,
+             state: dict[str, dict[str, Any]]) -> None:
+        """Apply one event (of this projection's entity and types) to ``state``, keyed by row key."""
+        payload = payload or {}
+        if self.key is None:
+            key = entity.partition(":")[2]
+        elif (found := payload.get(self.key)) is not None:
+            key = str(found)
+        else:
+            return
+        values = state.setdefault(key, dict(self.initial or {}))
+        for part in (payload, private or {}):
+            for name, value in part.items():
+                columns = self.rename.get(name, name)
+                for column in (columns,) if isinstance(columns, str) else columns:
+                    if column in self.fields:
+                        values[column] = value

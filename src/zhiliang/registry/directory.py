@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from zhiliang.kernel import audit, events
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.errors import conflict, invalid, not_found
 from zhiliang.kernel.policy import require
+from zhiliang.ledger.domain import Projection
 from zhiliang.registry import policy, refdata, uscc
 from zhiliang.registry.models import CertificationBody, Enterprise, Laboratory, Person, Product
 
@@ -67,8 +69,7 @@ def _record(session: Session, actor: Actor, at: datetime, kind: str, row: Any, p
     session.flush()
     audit.record(session, at=at, actor_id=actor.user_id, actor_label=actor.label, tag=f"registry:{kind}:create",
                  entity_type=kind, entity_id=row.id, after={**public, **(private or {})})
-    type_ = "".join(part.title() for part in kind.split("_")) + "Registered"
-    events.emit(session, f"registry.{type_}", f"{kind}:{row.id}", public, at=at, actor=actor.label,
+    events.emit(session, _event_type(kind), f"{kind}:{row.id}", public, at=at, actor=actor.label,
                 private=private or None)
 
 
@@ -169,3 +170,33 @@ def register_product(session: Session, actor: Actor, at: datetime, *, enterprise
     _record(session, actor, at, "product", row, {"enterprise_id": enterprise_id, "name": row.name, "brand": brand,
                                                   "model": model, "category": category, "standard": standard})
     return row
+
+
+_AUDITED = (
+    (CertificationBody, "certification_body", "认证机构", "Certification body", ("cnca_number", "name",
+                                                                              "approved_types", "status")),
+    (Laboratory, "laboratory", "检验检测机构", "Laboratory", ("cma_number", "name", "scope", "status")),
+    (Person, "person", "人员", "Person", ("kind", "department", "jurisdiction", "skills", "name",
+                                        "enforcement_cert_no", "phone", "id_number")),
+    (Product, "product", "产品", "Product", ("enterprise_id", "name", "brand", "model", "category", "standard")),
+)
+
+
+def ledger_projections() -> list[Projection]:
+    """How the directory's tables follow from their registration events, for ``zhiliang ledger audit`` (people's
+    personal fields are checked against the event's private part)."""
+
+    def projection(table: Any, kind: str, zh: str, en: str, fields: tuple[str, ...]) -> Projection:
+        def rows(session: Session) -> Iterator[tuple[str, dict[str, Any]]]:
+            query = select(table.id, *(getattr(table, f) for f in fields)).order_by(table.id)
+            for row in session.execute(query.execution_options(yield_per=5000)):
+                values = row._asdict()
+                yield str(values.pop("id")), values
+
+        return Projection(kind, zh, en, fields, rows, types=(_event_type(kind),))
+
+    return [projection(*spec) for spec in _AUDITED]
+
+
+def _event_type(kind: str) -> str:
+    return "registry." + "".join(part.title() for part in kind.split("_")) + "Registered"

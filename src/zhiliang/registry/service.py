@@ -30,6 +30,7 @@ FIELDS = ("uscc", "uscc_warning", "name", "entity_type", "legal_rep", "address",
 # Personal data (a natural person's name, a home that may be the business address) goes to the event's private part,
 # which the ledger logs only as a salted commitment (SPEC principle 4); every other field is public.
 PRIVATE_FIELDS = ("legal_rep", "address")
+EVENT_TYPES = ("registry.EnterpriseRegistered", "registry.EnterpriseChanged")
 
 
 @dataclass
@@ -268,8 +269,10 @@ def ledger_projection() -> Projection:
             values = row._asdict()
             yield str(values.pop("id")), _snapshot(values)
 
+    # Only the registry's own events: other features log on ``enterprise:<id>`` too (a credit record, a published
+    # inspection result), and their payloads may share a name with a column (``status``).
     return Projection("enterprise", "企业", "Enterprise", FIELDS, rows,
-                      describe=lambda values: f"({values.get('uscc')} {values.get('name')})")
+                      describe=lambda values: f"({values.get('uscc')} {values.get('name')})", types=EVENT_TYPES)
 
 
 def set_risk_classes(session: Session, changes: Sequence[tuple[int, str]]) -> None:

@@ -4,74 +4,27 @@ class and a higher chance of being drawn, the serious-violation list, expiry and
 
 from __future__ import annotations
 
-import random
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select, update
+from towns import ORIGIN, OUTSIDER, REG, REG_B, add, build_town, inspection_fails, model, penalty, reclassify
 
 from zhiliang.certificates import service as certificates
 from zhiliang.certificates.schemas import CertificateIn
 from zhiliang.credit import queries, scoring, service
 from zhiliang.credit.models import CreditRecord
-from zhiliang.inspections import results
 from zhiliang.inspections import service as inspections
-from zhiliang.inspections.models import InspectionTarget
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.errors import DomainError
 from zhiliang.kernel.events import Event, EventCursor
-from zhiliang.ledger import note
-from zhiliang.ledger import service as ledger
-from zhiliang.registry import directory, uscc
-from zhiliang.registry.domain import EnterpriseRecord
 from zhiliang.registry.models import Enterprise
-from zhiliang.registry.service import upsert_enterprises
-
-REG = Actor(21, "regulator", "reg-credit-a", None, "500106", "市场监管局")
-REG_B = Actor(22, "regulator", "reg-credit-b", None, "500106", "市场监管局")
-OUTSIDER = Actor(23, "regulator", "reg-elsewhere", None, "500103", "市场监管局")
-ORIGIN = "t.example/log"
 
 
 @pytest.fixture
 def town(rt):
-    """Twenty enterprises in 沙坪坝区 (class B), a CB, two inspectors and one inspection item."""
-    rng = random.Random(8)
-    records = [EnterpriseRecord(uscc=uscc.random_uscc(rng, "500106"), uscc_warning=None, name=f"沙坪坝区第{i}电器厂",
-                                entity_type="enterprise", legal_rep=None, address=None, division_code="500106",
-                                industry_code="3851", registration_authority=None, established_date=None,
-                                status="active", registered_capital=None, former_names=()) for i in range(20)]
-    with rt.db.begin() as s:
-        upsert_enterprises(s, records, Actor.system(), rt.clock.now(), "test")
-        cb = directory.register_cb(s, Actor.system(), rt.clock.now(), cnca_number="CNCA-R-2002-001",
-                                   name="中国质量认证中心", approved_types=["CCC"])
-        item = inspections.create_item(s, REG, rt.clock.now(), code="SPB-Q", name="产品质量检查", legal_basis="产品质量法",
-                                       department="市场监管局", method="现场检查", entity_types=["enterprise"],
-                                       skills=["质量"])
-        for k in range(2):
-            directory.register_person(s, Actor.system(), rt.clock.now(), kind="inspector", name=f"检查员{k}",
-                                      enforcement_cert_no=f"50010699{k:04d}", department="市场监管局",
-                                      jurisdiction="500106", skills=["质量"])
-        s.flush()
-        ids = {e.uscc: e.id for e in s.scalars(select(Enterprise))}
-        return {"ids": [ids[r.uscc] for r in records], "usccs": [r.uscc for r in records], "cb": cb.id,
-                "item": item.id}
-
-
-def model(rt):
-    return service.model(rt.settings)
-
-
-def penalty(**kw):
-    fields = {"indicator": "admin_penalty", "occurred_on": date(2026, 2, 1), "decision_no": "沙市监罚〔2026〕7号",
-              "legal_basis": "《产品质量法》第四十九条", "amount": Decimal("50000.00")}
-    return service.RecordIn(**{**fields, **kw})
-
-
-def add(rt, enterprise_id, item, actor=REG):
-    with rt.db.begin() as s:
-        return service.add_record(s, actor, rt.clock.now(), rt.today(), model(rt), enterprise_id, item).id
+    return build_town(rt)
 
 
 def refused(rt, fn, status):
@@ -79,13 +32,6 @@ def refused(rt, fn, status):
         fn(s)
     assert caught.value.status == status, caught.value.en
     return caught.value
-
-
-def reclassify(rt):
-    with rt.db.begin() as s:
-        while service.ingest(s, rt.clock.now()):
-            pass
-        return scoring.reclassify(s, model(rt), rt.today(), rt.clock.now())
 
 
 def risk_class(rt, enterprise_id):
@@ -109,24 +55,6 @@ def test_staff_records_are_checked_located_and_logged(rt, town):
         logged = s.scalars(select(Event).where(Event.type == "credit.RecordAdded")).one()
     assert logged.entity == f"enterprise:{target}" and logged.payload["record_id"] == record_id
     assert logged.payload["decision_no"] == "沙市监罚〔2026〕7号" and logged.payload["heavier"] is True
-
-
-def _inspection_fails(rt, town, enterprise_id):
-    """A plan drawing every enterprise; the target ``enterprise_id`` is found nonconforming and published."""
-    with rt.db.begin() as s:
-        code = inspections.create_plan(s, REG, rt.clock.now(), code="2026-Q-1", title="质量抽查", kind="ad_hoc",
-                                       jurisdiction="500106", departments=["市场监管局"], item_ids=[town["item"]],
-                                       filters={}, ratios={c: "1" for c in "ABCD"}, workload_cap=100,
-                                       origin=ORIGIN).code
-        inspections.commit(s, REG, code, rt.clock.now())
-    ledger.catch_up(rt.db, note.Signer.generate(ORIGIN), ORIGIN, rt.clock)
-    with rt.db.begin() as s:
-        inspections.fix_seed(s, REG, code, rt.clock.now())
-        inspections.run_draw(s, REG, code, rt.clock.now(), rt.today() + timedelta(days=30))
-        target = s.scalars(select(InspectionTarget).where(InspectionTarget.entity_id == enterprise_id)).one()
-        results.record_finding(s, REG, target.id, town["item"], "NONCONFORMING", "产品标识不符合要求", rt.clock.now())
-        results.approve(s, REG_B, target.id, rt.clock.now())
-        results.publish(s, REG, code, rt.clock.now())
 
 
 def _draw_chance(rt, town, enterprise_id, code):
@@ -157,7 +85,7 @@ def test_a_withdrawn_certificate_and_a_failed_inspection_move_b_to_c_and_raise_t
     assert risk_class(rt, holder) == "A" and first.moves == {"B>A": 1}
     with rt.db.begin() as s:
         certificates.change_status(s, cb, cert_id, "withdraw", "W07", rt.today(), None, rt.clock.now(), rt.today())
-    _inspection_fails(rt, town, holder)
+    inspection_fails(rt, town, holder)
     result = reclassify(rt)
     assert risk_class(rt, holder) == "C" and result.moves == {"A>C": 1} and result.changed == 1
     with rt.db.read() as s:

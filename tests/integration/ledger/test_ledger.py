@@ -178,7 +178,8 @@ def test_audit_of_an_untouched_database_is_clean(rt, signer, city):
     sequence(rt, signer)
     report = run_audit(rt, signer)
     assert report.ok, report.findings
-    assert (report.entries_checked, report.checkpoint_size, report.rows_checked) == (12, 12, 12)
+    # 12 enterprises, each checked twice: its registry fields and its credit-risk class (default B, no event)
+    assert (report.entries_checked, report.checkpoint_size, report.rows_checked) == (12, 12, 24)
 
 
 def test_audit_names_a_registry_row_changed_with_raw_sql(rt, signer, city):
@@ -220,7 +221,9 @@ def test_audit_names_an_event_edited_after_logging(rt, signer, city):
     with rt.db.begin() as s:
         s.execute(text("UPDATE event SET type = 'registry.Forged' WHERE seq = :q"), {"q": nth_event(rt, 3)})
     findings = run_audit(rt, signer).findings
-    assert [f.check for f in findings] == ["event"] and f"event {nth_event(rt, 3)} " in findings[0].where
+    # The edited event is named, and so is its enterprise, whose registration is no longer a registry event.
+    assert [f.check for f in findings] == ["event", "row"] and f"event {nth_event(rt, 3)} " in findings[0].where
+    assert findings[1].where.startswith("enterprise:")
 
 
 def test_audit_names_a_stored_hash_changed_and_a_broken_checkpoint(rt, signer, city):
