@@ -555,7 +555,7 @@ def profile(args: argparse.Namespace, db: Path, seconds: float) -> dict[str, obj
     return {"rps_while_sampled": run["rps"], "samples": total,
             "verification_steps": {k: round(v / total, 3) for k, v in steps.most_common() if v / total >= 0.001},
             "top_own": share(own)[:25],
-            "top_inclusive": share(inclusive), "raw": str(raw.relative_to(ROOT))}
+            "top_inclusive": share(inclusive), "raw": str(raw.relative_to(ROOT) if raw.is_relative_to(ROOT) else raw)}
 
 
 def _step(frames: list[str]) -> str:

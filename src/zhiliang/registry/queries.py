@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import bindparam, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from zhiliang.kernel.db import in_ids
@@ -176,6 +177,25 @@ def certification_bodies(session: Session, ids: list[int] | None = None) -> list
     if ids is not None:
         query = query.where(CertificationBody.id.in_(ids))
     return list(session.scalars(query))
+
+
+def certification_body_facts(session: Session, ids: list[int] | None = None) -> list[tuple[int, str, str]]:
+    """(id, name, CNCA number) of CBs by id (all when ``ids`` is None), in id order: for the verification path,
+    one reused Core statement (ORM objects and fresh statements cost more there than the lookup)."""
+    query = _fast_statements()["cbs" if ids is None else "cbs_by_id"]
+    return [(r[0], r[1], r[2]) for r in session.connection().execute(query, {} if ids is None else {"ids": ids})]
+
+
+def enterprise_name(session: Session, enterprise_id: int) -> str | None:
+    return session.connection().execute(_fast_statements()["name"], {"id": enterprise_id}).scalar()
+
+
+@functools.cache
+def _fast_statements() -> dict[str, Any]:
+    cbs = select(CertificationBody.id, CertificationBody.name, CertificationBody.cnca_number) \
+        .order_by(CertificationBody.id)
+    return {"cbs": cbs, "cbs_by_id": cbs.where(CertificationBody.id.in_(bindparam("ids", expanding=True))),
+            "name": select(Enterprise.name).where(Enterprise.id == bindparam("id"))}
 
 
 def pool_query(session: Session, *, division: str | None, industry: str | None = None,

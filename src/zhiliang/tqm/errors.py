@@ -116,7 +116,7 @@ def as_subgroups(data: Any, name: str = "subgroups") -> tuple[np.ndarray, np.nda
                 name)
         return arr, np.full(arr.shape[0], arr.shape[1], dtype=np.int64)
     require(
-        not isinstance(data, (str, bytes)) and np.ndim(data) != 0,
+        not isinstance(data, (str, bytes)) and hasattr(data, "__len__"),
         "tqm.input.shape", f"{name} 应为子组的列表", f"{name} must be a list of subgroups", name,
     )
     rows = [as_vector(row, f"{name}/{i}") if np.ndim(row) else _scalar_row(row, f"{name}/{i}")

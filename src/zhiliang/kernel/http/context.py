@@ -70,12 +70,15 @@ def resolve(request: Request) -> RequestContext:
 
 async def check_csrf(request: Request) -> None:
     """App-wide dependency: resolve who is asking (401 for a bad token on any route), then refuse a
-    cookie-authenticated write whose CSRF token is missing or wrong (403). Database work runs in the thread
-    pool, never on the event loop."""
+    cookie-authenticated write whose CSRF token is missing or wrong (403). Database work (a token or a session
+    to look up) runs in the thread pool, never on the event loop."""
     if "\x00" in request.url.path or any("\x00" in k + v for k, v in request.query_params.multi_items()):
         raise DomainError("request.nul", "请求中含有非法的空字符(NUL)", "The request contains a NUL character",
                           None, 400)
-    ctx = await run_in_threadpool(resolve, request)
+    if request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE):
+        ctx = await run_in_threadpool(resolve, request)
+    else:  # anonymous (a consumer scanning a QR code): no database work, so no trip to the thread pool
+        ctx = resolve(request)
     if request.method in SAFE_METHODS:
         return
     if ctx.via_token or ctx.actor.user_id is None:
