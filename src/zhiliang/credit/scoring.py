@@ -5,7 +5,8 @@ Both apply ``domain``'s model to the same facts: the enterprise's credit records
 with the model stated as SQL (``domain.score_sql``) and bring back only the classes that change; :func:`explain`
 scores one enterprise record by record (``domain.score``). Tests hold the two to the same numbers.
 A class that changes is written to the registry (``enterprise.risk_class``, which the inspection draws stratify
-by) and logged as a ``credit.ClassChanged`` event on the enterprise, with the scores before and after.
+by) and logged as a ``credit.ClassChanged`` event on the enterprise: the model version public, the classes and the
+score in the event's private part (the class is for staff only; the public log holds only a salted commitment).
 """
 
 from __future__ import annotations
@@ -158,9 +159,11 @@ def reclassify(session: Session, the_model: domain.CreditModel, today: date, at:
         new = [codes[k] for k in changes.new[at_:at_ + _WRITE].tolist()]
         scores = changes.score[at_:at_ + _WRITE].tolist()
         registry_service.set_risk_classes(session, list(zip(ids, new, strict=True)))
+        # The class is for staff only (SPEC: credit), so it goes to the event's private part: the public log
+        # shows that an enterprise was reclassified under a model, and commits to the class without revealing it.
+        public = {"model": the_model.version, "as_of": today.isoformat()}
         events.emit_bulk(session, "credit.ClassChanged", at, actor.label, [
-            (f"enterprise:{i}", {"from": o, "to": n, "score": round(v, 4), "model": the_model.version,
-                                 "as_of": today.isoformat()})
+            (f"enterprise:{i}", public, {"from": o, "to": n, "score": round(v, 4)})
             for i, o, n, v in zip(ids, old, new, scores, strict=True)])
     pairs, counts_of = np.unique(changes.old.astype(np.int64) * 256 + changes.new, return_counts=True)
     moves = {f"{codes[p // 256]}>{codes[p % 256]}": int(k) for p, k in zip(pairs.tolist(), counts_of.tolist(),

@@ -322,7 +322,7 @@ def _risk_classes(rt: Runtime, seed: int, at: datetime) -> int:
                                 .values(risk_class=letter))
             # As the credit module records a class change, so that the ledger audit finds each class explained.
             events.emit_bulk(session, "credit.ClassChanged", at, "demo", [
-                (f"enterprise:{i}", {"from": "B", "to": letter, "model": "demo"}) for i in ids])
+                (f"enterprise:{i}", {"model": "demo"}, {"from": "B", "to": letter}) for i in ids])
         changed = sum(len(v) for v in wanted.values())
         if changed:
             audit.record(session, at=at, actor_id=None, actor_label="demo", tag="demo:enterprise:risk_class",

@@ -76,24 +76,28 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def emit_bulk(session: Session, type: str, at: datetime, actor: str | None,
-              items: Sequence[tuple[str, dict[str, Any]]]) -> None:
-    """Append many events of one type, time and actor — ``(entity, payload)`` pairs, no private part — through
-    the driver: ``COPY`` on PostgreSQL, ``executemany`` on SQLite. For jobs that emit millions (a reclassification
-    of every enterprise), where :func:`emit_many`'s per-row work through the ORM costs more than the inserts."""
+              items: Sequence[tuple[str, dict[str, Any]] | tuple[str, dict[str, Any], dict[str, Any] | None]]
+              ) -> None:
+    """Append many events of one type, time and actor — ``(entity, payload)`` or ``(entity, payload, private)``
+    — through the driver: ``COPY`` on PostgreSQL, ``executemany`` on SQLite. For jobs that emit millions (a
+    reclassification of every enterprise), where :func:`emit_many`'s per-row work through the ORM costs more than
+    the inserts."""
     if not items:
         return
     conn = session.connection()
     stamp = Event.__table__.c.occurred_at.type.bind_processor(conn.dialect)
     when = stamp(at) if stamp else at
+    rows = [(type, item[0], when, actor, _encode(item[1]),
+             _encode(item[2]) if len(item) > 2 and item[2] is not None else None) for item in items]
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         if conn.dialect.name == "postgresql":
-            with cursor.copy("COPY event (type, entity, occurred_at, actor, payload) FROM STDIN") as copy:
-                for entity, payload in items:
-                    copy.write_row((type, entity, when, actor, _encode(payload)))
+            with cursor.copy("COPY event (type, entity, occurred_at, actor, payload, private) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
         else:
-            cursor.executemany("INSERT INTO event (type, entity, occurred_at, actor, payload) VALUES (?, ?, ?, ?, ?)",
-                               [(type, entity, when, actor, _encode(payload)) for entity, payload in items])
+            cursor.executemany("INSERT INTO event (type, entity, occurred_at, actor, payload, private) "
+                               "VALUES (?, ?, ?, ?, ?, ?)", rows)
     finally:
         cursor.close()
 

@@ -95,7 +95,8 @@ def test_a_withdrawn_certificate_and_a_failed_inspection_move_b_to_c_and_raise_t
                            ).first()
     assert why.score == pytest.approx(10 + 20 + 15) and why.risk_class == "C"
     assert sorted(c.indicator for c in why.contributions) == ["certificate_withdrawn", "inspection_failed"]
-    assert change.payload["from"] == "A" and change.payload["to"] == "C" and change.payload["model"] == "2026.1"
+    assert change.private["from"] == "A" and change.private["to"] == "C" and change.payload["model"] == "2026.1"
+    assert set(change.payload) == {"model", "as_of"}  # the class is staff-only: not in the public payload
     after = _draw_chance(rt, town, holder, "2026-Y-2")
     assert after > before  # 20 % of its stratum instead of 5 % (with a minimum of one per stratum)
     assert reclassify(rt).changed == 0  # nothing new: nothing rewritten, no event

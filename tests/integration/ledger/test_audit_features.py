@@ -139,3 +139,16 @@ def test_a_new_institution_record_is_logged_on_its_own_entity(rt, town):
     with rt.db.read() as s:
         entity = s.execute(text("SELECT entity FROM event WHERE type = 'credit.InstitutionRecordAdded'")).scalar_one()
     assert entity == f"institution_credit_record:{town['institution']}"
+
+
+def test_a_class_change_is_logged_without_revealing_the_class(rt, town):
+    """The risk class is for staff only: the public leaf of a ``credit.ClassChanged`` names the model and commits
+    to the class (a salted hash), and the audit still checks the class against the private part."""
+    import json
+
+    with rt.db.read() as s:
+        seq, private = s.execute(text("SELECT seq, private FROM event WHERE type = 'credit.ClassChanged' "
+                                      "ORDER BY seq LIMIT 1")).one()
+        leaf = json.loads(ledger.entry_for_event(s, seq).data)
+    assert (json.loads(private) if isinstance(private, str) else private)["to"] in "ACD"
+    assert set(leaf["payload"]) == {"model", "as_of"} and len(leaf["private"]) == 64
