@@ -43,6 +43,8 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
     from zhiliang.ledger import web as ledger_web
     from zhiliang.registry import api as registry_api
     from zhiliang.registry import web as registry_web
+    from zhiliang.tqm import api as tqm_api
+    from zhiliang.tqm import web as tqm_web
     from zhiliang.web import admin, pages, portal
 
     database = db or Database(make_engine(settings.resolved_database_url()))
@@ -86,7 +88,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
     # router passed costs it time; benchmarks/certificates.py).
     for router in (certs_api.router, pages.router, portal.router, admin.router, ledger_web.router, certs_web.router,
                    certs_api.well_known, inspections_web.router, credit_web.router, credit_api.router,
-                   registry_web.router, registry_api.router):
+                   registry_web.router, registry_api.router, tqm_web.router, tqm_api.router):
         app.include_router(router)
     return app
 
@@ -104,6 +106,9 @@ def audited_tables() -> list:
     from zhiliang.inspections import projections as inspections
     from zhiliang.registry import directory
     from zhiliang.registry import service as registry
+    from zhiliang.sampling import projections as sampling
+    from zhiliang.tqm import projections as tqm
 
     return [registry.ledger_projection(), *directory.ledger_projections(), certificates.ledger_projection(),
-            *inspections.ledger_projections(), *credit.ledger_projections()]
+            *inspections.ledger_projections(), *sampling.ledger_projections(), *credit.ledger_projections(),
+            *tqm.ledger_projections()]

@@ -9,3 +9,5 @@ from zhiliang.inspections import models as inspection_models  # noqa: F401
 from zhiliang.kernel import audit, auth, events  # noqa: F401
 from zhiliang.ledger import models as ledger_models  # noqa: F401
 from zhiliang.registry import models as registry_models  # noqa: F401
+from zhiliang.sampling import models as sampling_models  # noqa: F401
+from zhiliang.tqm import models as tqm_models  # noqa: F401

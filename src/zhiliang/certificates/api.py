@@ -13,18 +13,12 @@ from starlette.concurrency import run_in_threadpool
 
 from zhiliang.certificates import policy, queries, service, verification
 from zhiliang.certificates.schemas import BulkIn, CertificateIn, CertificatePatch, NoChangeIn, StatusChangeIn
-from zhiliang.kernel.http.context import Id, resolve, runtime
+from zhiliang.kernel.http.context import Id, in_transaction, resolve, runtime
 from zhiliang.kernel.policy import require
 from zhiliang.ledger import attest
 
 router = APIRouter(prefix="/api/v1", tags=["certificates 认证证书"])
 KEY_PATH = "/.well-known/zhiliang-verification-key"
-
-
-def _write(request: Request, work: Any) -> Any:
-    rt, actor = runtime(request), resolve(request).actor
-    with rt.db.begin() as session:
-        return work(session, actor, rt)
 
 
 def signed_verification(request: Request, number: str, holder: str | None) -> dict[str, Any]:
@@ -87,7 +81,7 @@ async def issue(request: Request, data: CertificateIn) -> dict[str, Any]:
         cert = service.issue(session, actor, data, rt.clock.now(), rt.today())
         return {"id": cert.id, "version": cert.version, "number_key": cert.number_key}
 
-    return await run_in_threadpool(_write, request, work)
+    return await run_in_threadpool(in_transaction, request, work)
 
 
 @router.patch("/certificates/{cert_id}", name="certs.api_update")
@@ -97,7 +91,7 @@ async def update(request: Request, cert_id: Id, patch: CertificatePatch) -> dict
         cert = service.update_certificate(session, actor, cert_id, patch, rt.clock.now(), rt.today())
         return {"id": cert.id, "version": cert.version}
 
-    return await run_in_threadpool(_write, request, work)
+    return await run_in_threadpool(in_transaction, request, work)
 
 
 @router.post("/certificates/{cert_id}/status", name="certs.api_status")
@@ -109,7 +103,7 @@ async def change_status(request: Request, cert_id: Id, change: StatusChangeIn) -
                                      max_suspension_months=rt.settings.certs_max_suspension_months)
         return {"id": cert.id, "version": cert.version, "status": cert.status}
 
-    return await run_in_threadpool(_write, request, work)
+    return await run_in_threadpool(in_transaction, request, work)
 
 
 @router.put("/certificates", name="certs.api_bulk")
@@ -119,7 +113,7 @@ async def bulk_upsert(request: Request, body: BulkIn) -> dict[str, Any]:
         outcomes = service.upsert_many(session, actor, body.certificates, rt.clock.now(), rt.today())
         return {"items": [asdict(o) for o in outcomes]}
 
-    return await run_in_threadpool(_write, request, work)
+    return await run_in_threadpool(in_transaction, request, work)
 
 
 @router.post("/certificates/no-change", name="certs.api_no_change")
@@ -129,7 +123,7 @@ async def no_change(request: Request, body: NoChangeIn) -> dict[str, Any]:
         service.report_no_change(session, actor, body.period, rt.clock.now())
         return {"period": body.period}
 
-    return await run_in_threadpool(_write, request, work)
+    return await run_in_threadpool(in_transaction, request, work)
 
 
 well_known = APIRouter(tags=["certificates 认证证书"])

@@ -15,7 +15,7 @@ from zhiliang.credit import importing, institutions, queries, scoring, service
 from zhiliang.credit.models import RepairApplication
 from zhiliang.kernel import locks
 from zhiliang.kernel.errors import invalid
-from zhiliang.kernel.http.context import Id, resolve, runtime
+from zhiliang.kernel.http.context import Id, in_transaction, resolve, runtime
 from zhiliang.kernel.http.uploads import save_upload
 from zhiliang.registry import queries as registry
 
@@ -78,12 +78,6 @@ class ReviewBody(BaseModel):
     note: str = Field("", max_length=2000)
 
 
-def write(request: Request, work: Any) -> Any:
-    rt, actor = runtime(request), resolve(request).actor
-    with rt.db.begin() as session:
-        return work(session, actor, rt)
-
-
 def review_deadline(rt: Any) -> Any:
     """The review deadline of an application made today, by kind, in Chinese working days (configuration)."""
     def deadline(kind: str) -> date:
@@ -113,7 +107,7 @@ async def add_record(request: Request, body: RecordBody) -> dict[str, Any]:
                                     enterprise_id_of(session, body.enterprise_id, body.uscc), item)
         return queries.record_out(record)
 
-    return await run_in_threadpool(write, request, work)
+    return await run_in_threadpool(in_transaction, request, work)
 
 
 @router.post("/imports", status_code=201, name="credit.api_import")
@@ -134,7 +128,7 @@ async def end_record(request: Request, record_id: Id, body: EndBody) -> dict[str
     def work(session, actor, rt):  # noqa: ANN001, ANN202
         return queries.record_out(service.end_record(session, actor, rt.clock.now(), record_id, body.ended_on))
 
-    return await run_in_threadpool(write, request, work)
+    return await run_in_threadpool(in_transaction, request, work)
 
 
 @router.post("/reclassify", name="credit.api_reclassify")
@@ -152,7 +146,7 @@ async def reclassify(request: Request) -> dict[str, Any]:
 
     def locked() -> Any:  # one reclassification at a time (the API, `zhiliang credit run`): 409 while one runs
         with locks.exclusive(runtime(request).db.bind, scoring.LOCK_NAME):
-            return write(request, work)
+            return in_transaction(request, work)
 
     return await run_in_threadpool(locked)
 
@@ -201,7 +195,7 @@ async def list_serious(request: Request, body: ListingBody) -> dict[str, Any]:
                                        body.basis)
         return queries.listing_out(listing)
 
-    return await run_in_threadpool(write, request, work)
+    return await run_in_threadpool(in_transaction, request, work)
 
 
 @router.post("/repairs", status_code=201, name="credit.api_apply_repair")
@@ -211,7 +205,7 @@ async def apply_repair(request: Request, body: RepairBody) -> dict[str, Any]:
         return queries.application_out(service.apply_repair(session, actor, rt.clock.now(), **body.model_dump(),
                                                             decide_by=review_deadline(rt)))
 
-    return await run_in_threadpool(write, request, work)
+    return await run_in_threadpool(in_transaction, request, work)
 
 
 @router.post("/repairs/{application_id}/review", name="credit.api_review_repair")
@@ -222,7 +216,7 @@ async def review_repair(request: Request, application_id: Id, body: ReviewBody) 
                                             application_id, body.grant, body.note)
         return queries.application_out(application)
 
-    return await run_in_threadpool(write, request, work)
+    return await run_in_threadpool(in_transaction, request, work)
 
 
 @router.get("/repairs", name="credit.api_repairs")
@@ -267,4 +261,4 @@ async def institution_record(request: Request, body: InstitutionRecordBody) -> d
         return {"id": record.id, "kind": record.kind, "institution_id": record.institution_id,
                 "indicator": record.indicator, "occurred_on": record.occurred_on.isoformat()}
 
-    return await run_in_threadpool(write, request, work)
+    return await run_in_threadpool(in_transaction, request, work)

@@ -178,6 +178,8 @@ def _indicator_of(session: Session, event: Event) -> tuple[str | None, int | Non
         return CERTIFICATE_EVENTS[event.type], holder
     if event.type == "inspections.ResultPublished":
         return INSPECTION_OUTCOMES.get(event.payload.get("outcome")), int(event.entity.partition(":")[2])
+    if event.type == "sampling.ResultConfirmed" and event.payload.get("verdict") == "fail":
+        return "sampling_failed", event.payload.get("enterprise_id")  # a confirmed failure (产品质量法 第十五条)
     return None, None
 
 

@@ -15,7 +15,7 @@ from zhiliang.credit import api, domain, institutions, queries, service
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.config import Settings
 from zhiliang.kernel.errors import invalid, unauthenticated
-from zhiliang.kernel.http.context import Id, resolve, runtime
+from zhiliang.kernel.http.context import Id, in_transaction, resolve, runtime
 from zhiliang.kernel.http.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -104,7 +104,7 @@ async def console_add_record(
         service.add_record(session, actor, rt.clock.now(), rt.today(), service.model(rt.settings), enterprise_id,
                            item)
 
-    await run_in_threadpool(api.write, request, work)
+    await run_in_threadpool(in_transaction, request, work)
     return RedirectResponse(f"/console/credit/enterprises/{enterprise_id}", status_code=303)
 
 
@@ -114,7 +114,7 @@ async def console_list(request: Request, enterprise_id: Id, record_id: Annotated
     def work(session, actor, rt):  # noqa: ANN001, ANN202
         service.list_serious(session, actor, rt.clock.now(), rt.today(), rt.settings, record_id, basis)
 
-    await run_in_threadpool(api.write, request, work)
+    await run_in_threadpool(in_transaction, request, work)
     return RedirectResponse(f"/console/credit/enterprises/{enterprise_id}", status_code=303)
 
 
@@ -130,7 +130,7 @@ async def console_apply(request: Request, enterprise_id: Annotated[int, Form()],
                              obligations_fulfilled=obligations_fulfilled, harm_remedied=harm_remedied,
                              commitment_letter=commitment_letter, decide_by=api.review_deadline(rt))
 
-    await run_in_threadpool(api.write, request, work)
+    await run_in_threadpool(in_transaction, request, work)
     return RedirectResponse(f"/console/credit/enterprises/{enterprise_id}", status_code=303)
 
 
@@ -141,7 +141,7 @@ async def console_review(request: Request, application_id: Id, enterprise_id: An
         service.review_repair(session, actor, rt.clock.now(), rt.today(), rt.settings, application_id,
                               decision == "grant", note)
 
-    await run_in_threadpool(api.write, request, work)
+    await run_in_threadpool(in_transaction, request, work)
     return RedirectResponse(f"/console/credit/enterprises/{enterprise_id}", status_code=303)
 
 

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from zhiliang.inspections import results, service
 from zhiliang.inspections.models import InspectionFinding, InspectionItem, InspectionPlan, InspectionTarget
 from zhiliang.kernel.errors import invalid, not_found, unauthenticated
-from zhiliang.kernel.http.context import Id, resolve, runtime
+from zhiliang.kernel.http.context import Id, in_transaction, resolve, runtime
 from zhiliang.kernel.http.exports import download
 from zhiliang.kernel.http.render import render
 from zhiliang.registry import queries as registry
@@ -224,9 +224,7 @@ def profile_section(session: Any, enterprise_id: int, today: Any = None) -> dict
 
 
 def _write(request: Request, work: Any) -> Any:
-    rt, actor = runtime(request), _staff(request)
-    with rt.db.begin() as session:
-        return work(session, actor, rt)
+    return in_transaction(request, work, _staff(request))
 
 
 @router.post("/api/v1/inspections/plans", name="inspections.api_create", status_code=201)

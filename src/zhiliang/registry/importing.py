@@ -14,7 +14,6 @@ Guarantees (SPEC principle 3):
 from __future__ import annotations
 
 import gc
-import hashlib
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session
 from zhiliang.kernel import audit, locks, tabular
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.errors import DomainError, invalid
+from zhiliang.kernel.files import file_sha256
 from zhiliang.kernel.policy import covers, require
 from zhiliang.kernel.runtime import Runtime
 from zhiliang.registry import policy, uscc
@@ -61,14 +61,6 @@ def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
             batch = []
     if batch:
         yield batch
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def duplicate_rows(table: tabular.TableFile, column: int) -> dict[int, list[int]]:

@@ -19,6 +19,8 @@ class Enterprise(Base):
         Index("ix_enterprise_division_code_id", "division_code", "id"),
         Index("ix_enterprise_industry_code_id", "industry_code", "id"),
         Index("ix_enterprise_status_id", "status", "id"),
+        # Room for in-place updates of the risk class on PostgreSQL (migration 0013).
+        {"postgresql_with": {"fillfactor": 70}},
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

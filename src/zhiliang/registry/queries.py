@@ -351,6 +351,10 @@ def class_distribution(session: Session) -> dict[str, int]:
                                              .group_by(Enterprise.risk_class))}
 
 
+def laboratory(session: Session, lab_id: int) -> Laboratory | None:
+    return session.get(Laboratory, lab_id)
+
+
 def laboratories(session: Session) -> list[Laboratory]:
     """Every laboratory, in id order."""
     return list(session.scalars(select(Laboratory).order_by(Laboratory.id)))

@@ -7,8 +7,9 @@ session's CSRF token in the ``csrf_token`` form field or the ``X-CSRF-Token`` he
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -41,6 +42,15 @@ class RequestContext:
 
 def runtime(request: Request) -> Runtime:
     return request.app.state.runtime
+
+
+def in_transaction(request: Request, work: Callable[[Any, Actor, Runtime], Any],
+                   actor: Actor | None = None) -> Any:
+    """``work(session, actor, runtime)`` in one write transaction, as the asking actor (or ``actor``, when the
+    route has already checked who may ask): the body of a route that changes something."""
+    rt = runtime(request)
+    with rt.db.begin() as session:
+        return work(session, actor or resolve(request).actor, rt)
 
 
 def resolve(request: Request) -> RequestContext:

@@ -1,0 +1,177 @@
+"""Read-only queries of supervision sampling: pass rates (批次合格率) by any of product category, industry, district,
+level and period with Wilson intervals and the unstable flag; the Pareto of failing items; an enterprise's history;
+published results for the portal.
+
+Only final results count: a sample whose result is confirmed (objection period over, or re-test decided) or
+published. A pass rate is the share of such batches whose verdict is 合格.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Integer, String, case, cast, func, literal, select, type_coerce
+from sqlalchemy.orm import Session
+
+from zhiliang.kernel.policy import division_prefix
+from zhiliang.sampling import domain
+from zhiliang.sampling.models import Sample, SampleReportItem, SampleRollup
+from zhiliang.tqm.pareto import pareto
+
+FINAL = ("confirmed", "published")
+DIMENSIONS = ("category", "category_group", "industry", "district", "level", "year", "quarter")
+PLACE_DIMENSIONS = {"category", "category_group", "district", "year", "quarter"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: date | None = None
+    until: date | None = None
+    category: str | None = None  # a catalogue code: itself and below
+    district: str | None = None  # a division: itself and below
+    level: str | None = None
+
+
+def _dimension(name: str, dialect: str) -> Any:
+    d = Sample.sampled_on
+    if name == "category":
+        return Sample.category
+    if name == "category_group":
+        return func.substr(Sample.category, 1, 1)
+    if name == "industry":  # the GB/T 4754 division (two digits) of the producer
+        return func.substr(Sample.industry_code, 1, 2)
+    if name == "district":
+        return Sample.division_code
+    if name == "level":
+        return Sample.level
+    if name == "year":
+        return func.to_char(d, "YYYY") if dialect == "postgresql" else func.strftime("%Y", d)
+    if name == "quarter":
+        if dialect == "postgresql":
+            return func.to_char(d, 'YYYY-"Q"Q')
+        month = cast(func.strftime("%m", d), Integer)
+        return (type_coerce(func.strftime("%Y", d), String) + literal("-Q")
+                + cast(cast((month + 2) / 3, Integer), String))
+    raise ValueError(f"unknown dimension {name!r} (known: {', '.join(DIMENSIONS)})")
+
+
+def _narrow(query: Any, f: Filters, category: Any, district: Any, level: Any) -> Any:
+    if f.category:
+        query = query.where(category.startswith(f.category))
+    if f.district:
+        query = query.where(district.startswith(division_prefix(f.district)))
+    if f.level:
+        query = query.where(level == f.level)
+    return query
+
+
+def _where(query: Any, f: Filters) -> Any:
+    query = query.where(Sample.status.in_(FINAL))
+    if f.since:
+        query = query.where(Sample.sampled_on >= f.since)
+    if f.until:
+        query = query.where(Sample.sampled_on <= f.until)
+    return _narrow(query, f, Sample.category, Sample.division_code, Sample.level)
+
+
+def pass_rates(session: Session, by: tuple[str, ...], filters: Filters = Filters(), *, min_samples: int = 20,
+               max_width: float = 0.2, source: str = "auto") -> list[dict[str, Any]]:
+    """One row per group of ``by`` (dimensions of :data:`DIMENSIONS`; empty for the overall rate): the group's
+    values, batches tested and passed, and the rate with its interval (``domain.pass_rate``).
+
+    Read from the rollup (``SampleRollup``: one GROUP BY over a few thousand rows, whatever the number of samples)
+    unless a date range is asked for, which needs the samples themselves (``source`` forces either)."""
+    unknown = [b for b in by if b not in DIMENSIONS]
+    if unknown:
+        raise ValueError(f"unknown dimension {unknown[0]!r} (known: {', '.join(DIMENSIONS)})")
+    use_rollup = source == "rollup" or (source == "auto" and filters.since is None and filters.until is None)
+    if use_rollup:
+        # The narrow grain answers whatever needs neither the industry nor the level.
+        grain = "place" if set(by) <= PLACE_DIMENSIONS and not filters.level else "full"
+        keys = [_rollup_dimension(b).label(b) for b in by]
+        query = _rollup_where(select(*keys, func.sum(SampleRollup.tested), func.sum(SampleRollup.passed))
+                              .where(SampleRollup.grain == grain), filters)
+    else:
+        dialect = session.get_bind().dialect.name
+        keys = [_dimension(b, dialect).label(b) for b in by]
+        passed = func.sum(case((Sample.verdict == "pass", 1), else_=0))
+        query = _where(select(*keys, func.count(), passed), filters)
+    if keys:
+        query = query.group_by(*keys).order_by(*keys)
+    rows = [r for r in session.execute(query).all() if r[len(by)]]
+    if not rows:
+        return []
+    tested = np.array([int(r[len(by)]) for r in rows])
+    passed_n = np.array([int(r[len(by) + 1] or 0) for r in rows])
+    lows, highs = domain.wilson_arrays(passed_n, tested)
+    out = []
+    for row, n, ok, low, high in zip(rows, tested.tolist(), passed_n.tolist(), lows.tolist(), highs.tolist(),
+                                     strict=True):
+        zh, en = domain.unstable_reason(n, low, high, min_samples, max_width)
+        out.append({**{b: (str(v) if v not in (None, "") else None) for b, v in zip(by, row, strict=False)},
+                    "tested": n, "passed": ok, "rate": ok / n, "low": low, "high": high, "unstable": bool(en),
+                    "reason_zh": zh, "reason_en": en})
+    return out
+
+
+def _rollup_dimension(name: str) -> Any:
+    r = SampleRollup
+    return {"category": r.category, "category_group": func.substr(r.category, 1, 1), "industry": r.industry,
+            "district": r.division_code, "level": r.level, "year": func.substr(r.quarter, 1, 4),
+            "quarter": r.quarter}[name]
+
+
+def _rollup_where(query: Any, f: Filters) -> Any:
+    return _narrow(query, f, SampleRollup.category, SampleRollup.division_code, SampleRollup.level)
+
+
+def failing_items(session: Session, filters: Filters = Filters(), *, threshold: float = 80.0
+                  ) -> dict[str, Any] | None:
+    """The Pareto of failing test items over the failed batches (the report in force of each), or None if none
+    failed. Items are grouped by name as the laboratories write them."""
+    query = _where(select(SampleReportItem.name, func.count()).join(Sample, Sample.report_id ==
+                                                                      SampleReportItem.report_id)
+                   .where(Sample.verdict == "fail", SampleReportItem.verdict == "fail")
+                   .group_by(SampleReportItem.name), filters)
+    counts = {name: n for name, n in session.execute(query)}
+    return pareto(counts, threshold=threshold).to_dict() if counts else None
+
+
+def history(session: Session, enterprise_id: int, *, public: bool = False) -> list[dict[str, Any]]:
+    """An enterprise's samples, latest first, with the failing items of each; the public sees published results
+    only."""
+    query = select(Sample).where(Sample.enterprise_id == enterprise_id)
+    if public:
+        query = query.where(Sample.status == "published")
+    samples = session.scalars(query.order_by(Sample.sampled_on.desc(), Sample.id.desc())).all()
+    failing = _failing_items_of(session, [s.report_id for s in samples if s.verdict == "fail" and s.report_id])
+    return [{"id": s.id, "code": s.code, "level": s.level, "category": s.category, "product": s.product,
+             "brand": s.brand, "model": s.model, "batch": s.batch, "sampled_on": s.sampled_on.isoformat(),
+             "status": s.status, "verdict": s.verdict if (s.status in FINAL or not public) else None,
+             "failing_items": failing.get(s.report_id, []) if s.verdict == "fail" else []} for s in samples]
+
+
+def _failing_items_of(session: Session, report_ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    if report_ids:
+        rows = session.execute(select(SampleReportItem.report_id, SampleReportItem.name).where(
+            SampleReportItem.report_id.in_(report_ids), SampleReportItem.verdict == "fail")
+            .order_by(SampleReportItem.report_id, SampleReportItem.seq))
+        for report_id, name in rows:
+            out.setdefault(report_id, []).append(name)
+    return out
+
+
+def published(session: Session, plan_id: int | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """Published results (the portal): sample, producer id, product, verdict, failing items; latest first."""
+    query = select(Sample).where(Sample.status == "published")
+    if plan_id is not None:
+        query = query.where(Sample.plan_id == plan_id)
+    samples = session.scalars(query.order_by(Sample.published_at.desc(), Sample.id.desc()).limit(limit)).all()
+    failing = _failing_items_of(session, [s.report_id for s in samples if s.verdict == "fail" and s.report_id])
+    return [{"code": s.code, "enterprise_id": s.enterprise_id, "category": s.category, "product": s.product,
+             "brand": s.brand, "model": s.model, "batch": s.batch, "sampled_on": s.sampled_on.isoformat(),
+             "verdict": s.verdict, "failing_items": failing.get(s.report_id, [])} for s in samples]
