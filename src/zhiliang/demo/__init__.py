@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from zhiliang import accounts
 from zhiliang.certificates.domain import Status
 from zhiliang.certificates.models import Certificate
-from zhiliang.demo import certs, credit, generate, inspections, load
+from zhiliang.demo import certs, credit, generate, inspections, load, sampling
 from zhiliang.kernel import audit
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.runtime import Runtime
@@ -98,6 +98,7 @@ def build(rt: Runtime, *, seed: int = 2026, scale: float = 1.0,
     added["users"] = sum(_ensure_user(rt, login, picks) for login in LOGINS)
     added["certificates"] = _certificates(rt, seed, counts.enterprises, until, cb_rows, echo)
     added["inspections"] = _inspections(rt, seed, echo)
+    added["samples"] = _sampling(rt, seed, scale, echo)
     added["credit_records"] = credit.load(rt, seed, generate.enterprises(seed, counts.enterprises, until),
                                           echo).penalties
     _audit(rt, seed, scale, added)
@@ -135,6 +136,15 @@ def _inspections(rt: Runtime, seed: int, echo: Callable[[str], Any]) -> int:
          f"{tally.published:,} results published, {tally.risk_classes:,} risk classes set, {tally.inspectors} "
          f"inspectors added in this run; plans: {stages}")
     return tally.added
+
+
+def _sampling(rt: Runtime, seed: int, scale: float, echo: Callable[[str], Any]) -> int:
+    """Two years of supervision sampling (:mod:`zhiliang.demo.sampling`); returns the samples added."""
+    tally = sampling.load(rt, seed, scale)
+    statuses = ", ".join(f"{n:,} {status}" for status, n in sorted(tally.by_status.items()))
+    echo(f"sampling 监督抽查: {tally.samples:,} samples, {tally.published:,} results published, {tally.objections} "
+         f"objections, {tally.disposals:,} disposals added in this run; now {statuses}")
+    return tally.samples
 
 
 def _certificate_statuses(rt: Runtime) -> dict[str, int]:

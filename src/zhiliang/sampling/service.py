@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from zhiliang.kernel import audit, events
 from zhiliang.kernel.auth import Actor
+from zhiliang.kernel.clock import local
 from zhiliang.kernel.errors import conflict, forbidden, invalid, not_found
 from zhiliang.kernel.policy import covers, require_regulator
 from zhiliang.registry import queries as registry
@@ -251,6 +252,9 @@ def notify(session: Session, actor: Actor, at: datetime, sample_id: int, receive
                        f"The sample is {sample.status}; a result is notified once tested", "status")
     if received_on < sample.sampled_on:
         raise invalid("sampling.received_on", "送达日期早于抽样日期", "Received before it was sampled", "received_on")
+    if received_on > local(at).date():
+        raise invalid("sampling.received_on", "送达日期不能晚于今天", "The result cannot be received in the future",
+                      "received_on")
     sample.notified_on = received_on
     sample.objection_deadline = domain.objection_deadline(received_on, calendar)
     set_status(session, actor, at, sample, "notified", "sampling:sample:notify", "sampling.ResultNotified",

@@ -6,7 +6,7 @@ failing items, and the tables under the ledger audit."""
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -34,6 +34,7 @@ START, END = date(2026, 1, 1), date(2026, 12, 31)
 
 @pytest.fixture
 def town(rt):
+    rt.clock.at = datetime(2027, 1, 10, 2, 0, tzinfo=UTC)  # after the year's samples, notices and windows
     rng = random.Random(11)
     records = [EnterpriseRecord(uscc=uscc.random_uscc(rng, "500106"), uscc_warning=None, name=f"沙坪坝区第{i}电器厂",
                                 entity_type="enterprise", legal_rep=None, address=None, division_code="500106",
@@ -151,6 +152,8 @@ def test_only_the_assigned_laboratory_enters_a_report_and_a_signed_report_never_
 def test_the_objection_window_the_retest_by_another_lab_and_the_credit_record(rt, town):
     sample_id = register(rt, town)
     report(rt, town["lab"], sample_id, ITEMS_FAIL)
+    assert refused(rt, lambda s: service.notify(s, REG, rt.clock.now(), sample_id, date(2027, 2, 1), rt.calendar),
+                   422).field == "received_on"  # not yet: the clock says 10 January 2027
     with rt.db.begin() as s:
         sample = service.notify(s, REG, rt.clock.now(), sample_id, date(2026, 3, 6), rt.calendar)
         assert sample.objection_deadline == date(2026, 3, 23)  # 21 March is a Saturday
