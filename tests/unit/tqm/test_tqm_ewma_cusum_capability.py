@@ -116,3 +116,19 @@ def test_pareto_errors_name_the_category() -> None:
     with pytest.raises(TqmInputError) as e:
         pareto([1, "x"], ["a", "b"])
     assert e.value.where == "counts/1"
+
+
+@pytest.mark.parametrize("draw", ["normal", "exponential", "uniform", "t5"])
+def test_the_one_pass_normality_test_equals_scipys(draw):
+    import numpy as np
+    from scipy import stats
+
+    from zhiliang.tqm.capability import dagostino_pearson
+
+    rng = np.random.default_rng(17)
+    x = {"normal": lambda: rng.normal(5, 2, 8000), "exponential": lambda: rng.exponential(size=8000),
+         "uniform": lambda: rng.uniform(size=8000), "t5": lambda: rng.standard_t(5, 30000)}[draw]()
+    reference = stats.normaltest(x)
+    statistic, pvalue = dagostino_pearson(x)
+    assert statistic == pytest.approx(float(reference.statistic), rel=1e-9)
+    assert pvalue == pytest.approx(float(reference.pvalue), rel=1e-7, abs=1e-300)
