@@ -43,6 +43,10 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
     from zhiliang.ledger import web as ledger_web
     from zhiliang.registry import api as registry_api
     from zhiliang.registry import web as registry_web
+    from zhiliang.sampling import api as sampling_api
+    from zhiliang.sampling import web as sampling_web
+    from zhiliang.sampling import web_lab as sampling_lab
+    from zhiliang.sampling import web_public as sampling_public
     from zhiliang.tqm import api as tqm_api
     from zhiliang.tqm import web as tqm_web
     from zhiliang.web import admin, pages, portal
@@ -88,7 +92,8 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
     # router passed costs it time; benchmarks/certificates.py).
     for router in (certs_api.router, pages.router, portal.router, admin.router, ledger_web.router, certs_web.router,
                    certs_api.well_known, inspections_web.router, credit_web.router, credit_api.router,
-                   registry_web.router, registry_api.router, tqm_web.router, tqm_api.router):
+                   registry_web.router, registry_api.router, tqm_web.router, tqm_api.router, sampling_api.router,
+                   sampling_web.router, sampling_lab.router, sampling_public.router):
         app.include_router(router)
     return app
 

@@ -133,6 +133,7 @@ def _register() -> None:
     from zhiliang.inspections.cli import inspections_app
     from zhiliang.ledger.cli import ledger_app
     from zhiliang.registry.cli import export_app, import_app, registry_app
+    from zhiliang.sampling.cli import sampling_app
     from zhiliang.tqm.cli import tqm_app
 
     if any(group.name == "user" for group in app.registered_groups):
@@ -147,6 +148,7 @@ def _register() -> None:
     app.add_typer(inspections_app, name="inspections")
     app.add_typer(credit_app, name="credit")
     app.add_typer(tqm_app, name="tqm")
+    app.add_typer(sampling_app, name="sampling")
 
 
 def main() -> None:

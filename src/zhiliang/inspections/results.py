@@ -3,7 +3,6 @@ publication with its working-day deadline, and the overdue list."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from zhiliang.inspections.service import expect_status, get_plan
 from zhiliang.kernel import audit, events
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.errors import conflict, invalid, not_found
+from zhiliang.kernel.files import evidence_type, keep
 from zhiliang.kernel.policy import require_regulator
 
 FINDINGS = {
@@ -126,14 +126,6 @@ def overdue(session: Session, today: date) -> list[InspectionPlan]:
 
 # ---------------------------------------------------------------------------------------------------- attachments
 
-ATTACHMENT_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
-"""Accepted evidence, recognised by content (the name and the browser's claim are not trusted)."""
-
-
-def _content_type(head: bytes) -> str | None:
-    return next((kind for magic, kind in ATTACHMENT_TYPES.items() if head.startswith(magic)), None)
-
-
 def add_attachment(session: Session, actor: Actor, target_id: int, file_name: str, data: bytes, store: Path,
                    at: datetime, max_bytes: int) -> InspectionAttachment:
     """Attach a PDF, JPEG or PNG of at most ``max_bytes`` to a target (regulators in the plan's jurisdiction).
@@ -152,17 +144,11 @@ def add_attachment(session: Session, actor: Actor, target_id: int, file_name: st
     if not data or len(data) > max_bytes:
         raise invalid("inspections.attachment_size", f"附件须为 1 字节至 {max_bytes >> 20} MB",
                       f"An attachment must be 1 byte to {max_bytes >> 20} MB", "file")
-    kind = _content_type(data[:16])
+    kind = evidence_type(data[:16])
     if kind is None:
         raise invalid("inspections.attachment_type", "附件只接受 PDF、JPEG 或 PNG 文件",
                       "Attachments must be PDF, JPEG or PNG files", "file")
-    digest = hashlib.sha256(data).hexdigest()
-    path = store / digest[:2] / digest
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+    digest = keep(store, data)
     row = InspectionAttachment(target_id=target_id, file_name=file_name[:255] or "attachment", content_type=kind,
                                size=len(data), sha256=digest, uploaded_by=actor.label, uploaded_at=at)
     session.add(row)

@@ -13,12 +13,20 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Integer, String, case, cast, func, literal, select, type_coerce
+from sqlalchemy import Integer, String, case, cast, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from zhiliang.kernel.policy import division_prefix
 from zhiliang.sampling import domain
-from zhiliang.sampling.models import Sample, SampleReportItem, SampleRollup
+from zhiliang.sampling.models import (
+    Sample,
+    SampleDisposal,
+    SampleObjection,
+    SampleReport,
+    SampleReportItem,
+    SampleRollup,
+    SamplingPlan,
+)
 from zhiliang.tqm.pareto import pareto
 
 FINAL = ("confirmed", "published")
@@ -175,3 +183,117 @@ def published(session: Session, plan_id: int | None = None, limit: int = 200) ->
     return [{"code": s.code, "enterprise_id": s.enterprise_id, "category": s.category, "product": s.product,
              "brand": s.brand, "model": s.model, "batch": s.batch, "sampled_on": s.sampled_on.isoformat(),
              "verdict": s.verdict, "failing_items": failing.get(s.report_id, [])} for s in samples]
+
+
+# ------------------------------------------------------------------------------------- lists for the routes
+
+
+@dataclass(frozen=True)
+class SampleFilters:
+    plan_id: int | None = None
+    status: str | None = None
+    category: str | None = None  # a catalogue code: itself and below
+    district: str | None = None  # where sampled: a division and below
+    verdict: str | None = None
+    enterprise_id: int | None = None
+
+
+def lab_visible(lab_id: int) -> Any:
+    """The condition "assigned to laboratory ``lab_id``": the sample's own laboratory, or the one an objection sent
+    it to for the re-test. A laboratory sees and reports on these samples only."""
+    retests = select(SampleObjection.sample_id).where(SampleObjection.retest_lab_id == lab_id)
+    return or_(Sample.lab_id == lab_id, Sample.id.in_(retests))
+
+
+def samples(session: Session, f: SampleFilters = SampleFilters(), *, within: str | None = None,
+            lab_id: int | None = None, after: int | None = None, limit: int | None = 100) -> list[Sample]:
+    """Samples newest first (keyset on id: ``after`` is the last id of the previous page), narrowed by ``f``, to
+    a jurisdiction (``within``: where sampled) and to a laboratory's assignments (``lab_id``)."""
+    query = select(Sample)
+    if lab_id is not None:
+        query = query.where(lab_visible(lab_id))
+    if within:
+        query = query.where(Sample.division_code.startswith(division_prefix(within)))
+    for column, value in ((Sample.plan_id, f.plan_id), (Sample.status, f.status), (Sample.verdict, f.verdict),
+                          (Sample.enterprise_id, f.enterprise_id)):
+        if value is not None:
+            query = query.where(column == value)
+    if f.category:
+        query = query.where(Sample.category.startswith(f.category))
+    if f.district:
+        query = query.where(Sample.division_code.startswith(division_prefix(f.district)))
+    if after is not None:
+        query = query.where(Sample.id < after)
+    query = query.order_by(Sample.id.desc())
+    return list(session.scalars(query.limit(limit) if limit else query))
+
+
+def sample_out(s: Sample, plan_code: str | None = None) -> dict[str, Any]:
+    return {"id": s.id, "code": s.code, "plan_id": s.plan_id, "plan": plan_code, "level": s.level,
+            "enterprise_id": s.enterprise_id, "seller_id": s.seller_id, "division_code": s.division_code,
+            "industry_code": s.industry_code, "category": s.category, "product": s.product, "brand": s.brand,
+            "model": s.model, "batch": s.batch, "produced_on": _iso(s.produced_on),
+            "sampled_on": s.sampled_on.isoformat(), "place": s.place, "place_detail": s.place_detail,
+            "sampler": s.sampler, "lab_id": s.lab_id, "status": s.status, "verdict": s.verdict,
+            "report_id": s.report_id, "notified_on": _iso(s.notified_on),
+            "objection_deadline": _iso(s.objection_deadline), "confirmed_on": _iso(s.confirmed_on),
+            "published_at": s.published_at.isoformat() if s.published_at else None}
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def report_out(r: SampleReport, items: list[SampleReportItem]) -> dict[str, Any]:
+    return {"id": r.id, "sample_id": r.sample_id, "kind": r.kind, "version": r.version,
+            "supersedes_id": r.supersedes_id, "lab_id": r.lab_id, "report_no": r.report_no, "verdict": r.verdict,
+            "correction": r.correction, "signed": r.signed_off_at is not None,
+            "signed_off_at": r.signed_off_at.isoformat() if r.signed_off_at else None,
+            "signed_off_by": r.signed_off_by,
+            "files": [{k: f[k] for k in ("name", "sha256", "size", "content_type")} for f in r.files or []],
+            "items": [{"seq": i.seq, "name": i.name, "clause": i.clause, "requirement": i.requirement,
+                       "value": i.value, "unit": i.unit, "verdict": i.verdict} for i in items]}
+
+
+def detail(session: Session, sample: Sample) -> dict[str, Any]:
+    """A sample with every report version and its items, its objections and its disposal steps."""
+    plan = session.get(SamplingPlan, sample.plan_id)
+    reports = session.scalars(select(SampleReport).where(SampleReport.sample_id == sample.id)
+                              .order_by(SampleReport.kind, SampleReport.version)).all()
+    items: dict[int, list[SampleReportItem]] = {}
+    if reports:
+        for item in session.scalars(select(SampleReportItem).where(
+                SampleReportItem.report_id.in_([r.id for r in reports])).order_by(SampleReportItem.seq)):
+            items.setdefault(item.report_id, []).append(item)
+    objections = session.scalars(select(SampleObjection).where(SampleObjection.sample_id == sample.id)
+                                 .order_by(SampleObjection.id)).all()
+    disposals = session.scalars(select(SampleDisposal).where(SampleDisposal.sample_id == sample.id)
+                                .order_by(SampleDisposal.id)).all()
+    return {**sample_out(sample, plan.code if plan else None),
+            "reports": [report_out(r, items.get(r.id, [])) for r in reports],
+            "objections": [{"id": o.id, "submitted_on": o.submitted_on.isoformat(), "reason": o.reason,
+                            "status": o.status, "retest_lab_id": o.retest_lab_id, "outcome": o.outcome,
+                            "submitted_by": o.submitted_by, "decided_on": _iso(o.decided_on)} for o in objections],
+            "disposals": [disposal_out(d) for d in disposals]}
+
+
+def disposal_out(d: SampleDisposal) -> dict[str, Any]:
+    return {"id": d.id, "sample_id": d.sample_id, "action": d.action, "due_on": d.due_on.isoformat(),
+            "done_on": _iso(d.done_on), "note": d.note, "outcome": d.outcome, "created_by": d.created_by}
+
+
+def plan_out(p: SamplingPlan) -> dict[str, Any]:
+    return {"id": p.id, "code": p.code, "title": p.title, "level": p.level, "jurisdiction": p.jurisdiction,
+            "period_start": p.period_start.isoformat(), "period_end": p.period_end.isoformat(),
+            "categories": p.categories, "quotas": p.quotas, "status": p.status, "created_by": p.created_by}
+
+
+def plans(session: Session, limit: int = 500) -> list[SamplingPlan]:
+    """Plans, newest first."""
+    return list(session.scalars(select(SamplingPlan).order_by(SamplingPlan.id.desc()).limit(limit)))
+
+
+def plan_counts(session: Session, plan_id: int) -> dict[str, int]:
+    """How many of the plan's samples are in each status."""
+    return {status: n for status, n in session.execute(select(Sample.status, func.count()).where(
+        Sample.plan_id == plan_id).group_by(Sample.status))}

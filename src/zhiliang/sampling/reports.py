@@ -22,6 +22,8 @@ from zhiliang.sampling import domain, service
 from zhiliang.sampling.models import Sample, SampleObjection, SampleReport, SampleReportItem
 
 MAX_ITEMS = 500
+ITEM_LIMITS = (("name", "检验项目", 200), ("clause", "标准条款", 120), ("requirement", "标准要求", 5000),
+               ("value", "实测值", 200), ("unit", "单位", 40))
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,10 @@ def _check_items(items: list[ItemIn]) -> str:
             if not str(getattr(item, field) or "").strip():
                 raise invalid("sampling.item", f"第 {n} 项缺少{zh}", f"item {n}: {field} is empty",
                               f"items/{n}/{field}")
+        for field, zh, most in ITEM_LIMITS:  # the columns' widths: longer would fail in PostgreSQL, not here
+            if len(str(getattr(item, field) or "").strip()) > most:
+                raise invalid("sampling.item", f"第 {n} 项的{zh}超过 {most} 个字符",
+                              f"item {n}: {field} is longer than {most} characters", f"items/{n}/{field}")
         if item.verdict not in domain.ITEM_VERDICTS:
             raise invalid("sampling.item", f"第 {n} 项的单项判定应为 pass(合格)、fail(不合格)或 info(不判定)",
                           f"item {n}: verdict must be pass, fail or info", f"items/{n}/verdict")
@@ -77,8 +83,9 @@ def save_draft(session: Session, actor: Actor, at: datetime, sample_id: int, rep
         raise conflict("sampling.status", f"样品当前状态为 {sample.status},不能录入报告",
                        f"The sample is {sample.status}; no report can be entered now", "status")
     verdict = _check_items(items)
-    if not report_no.strip():
-        raise invalid("sampling.report_no", "请填写报告编号", "Enter the report number", "report_no")
+    if not report_no.strip() or len(report_no.strip()) > 80:
+        raise invalid("sampling.report_no", "报告编号须为 1–80 个字符", "The report number must be 1–80 characters",
+                      "report_no")
     reports = session.scalars(select(SampleReport).where(SampleReport.sample_id == sample.id,
                                                          SampleReport.kind == kind)
                               .order_by(SampleReport.version.desc())).all()

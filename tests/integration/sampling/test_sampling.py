@@ -271,3 +271,29 @@ def test_the_rollup_answers_as_the_samples_do(rt, town):
         narrowed = queries.Filters(category="E", district="500107")
         assert queries.pass_rates(s, ("quarter",), narrowed, source="rollup") == \
             queries.pass_rates(s, ("quarter",), narrowed, source="samples")
+
+
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_report_files_are_the_labs_to_attach_before_sign_off(rt, town, tmp_path):
+    from zhiliang.sampling import attachments
+
+    sample_id = register(rt, town)
+    draft = report(rt, town["lab"], sample_id, ITEMS_PASS, sign=False)
+    store = tmp_path / "files"
+    for actor, data, status in ((town["lab2"], PDF, 403), (REG, PDF, 403), (town["lab"], b"MZ\x90\x00", 422),
+                                (town["lab"], b"", 422)):
+        refused(rt, lambda s, a=actor, d=data: attachments.attach(s, a, rt.clock.now(), draft, "报告.pdf", d, store,
+                                                                   1 << 20), status)
+    with rt.db.begin() as s:
+        entry = attachments.attach(s, town["lab"], rt.clock.now(), draft, "报告.pdf", PDF, store, 1 << 20)
+        reports.sign_off(s, town["lab"], rt.clock.now(), rt.today(), draft)
+    assert entry["content_type"] == "application/pdf" and entry["size"] == len(PDF)
+    refused(rt, lambda s: attachments.attach(s, town["lab"], rt.clock.now(), draft, "补充.pdf", PDF, store, 1 << 20),
+            409)  # signed: no more files
+    with rt.db.read() as s:
+        meta, path = attachments.file_of(s, REG, draft, entry["sha256"], store)
+        assert path.read_bytes() == PDF and meta["name"] == "报告.pdf"
+        with pytest.raises(DomainError):
+            attachments.file_of(s, town["lab2"], draft, entry["sha256"], store)

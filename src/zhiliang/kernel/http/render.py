@@ -14,7 +14,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from zhiliang.kernel.clock import format_local
 from zhiliang.kernel.http.context import resolve
 
-FEATURES_WITH_PAGES = ("web", "ledger", "registry", "certificates", "inspections", "credit", "tqm")
+FEATURES_WITH_PAGES = ("web", "ledger", "registry", "certificates", "inspections", "credit", "tqm", "sampling")
 
 
 @cache
