@@ -32,6 +32,8 @@ def test_two_years_of_sampling_reach_credit_and_the_pass_rates(city):
         credited = s.scalar(select(func.count()).select_from(CreditRecord).where(
             CreditRecord.indicator == "sampling_failed"))
         disposals = s.scalar(select(func.count()).select_from(SampleDisposal))
+        done = s.scalar(select(func.count()).select_from(SampleDisposal).where(SampleDisposal.done_on.is_not(None)))
+        confirmed_days = set(s.scalars(select(Sample.confirmed_on).where(Sample.confirmed_on.is_not(None))))
         rolled = queries.pass_rates(s, ("category",), source="rollup")
         counted = queries.pass_rates(s, ("category",), source="samples")
         years = {r["year"] for r in queries.pass_rates(s, ("year",))}
@@ -42,6 +44,8 @@ def test_two_years_of_sampling_reach_credit_and_the_pass_rates(city):
     assert rolled == counted and sum(r["tested"] for r in rolled) == sum(
         statuses.get(k, 0) for k in queries.FINAL)
     assert str(today.year - 1) in years
+    assert 0 < done < disposals  # last year's orders carried out, the latest still open
+    assert len(confirmed_days) > 10  # each confirmed the day after its own window, not all on the build day
     assert any(line.startswith("sampling 监督抽查:") for line in lines)
 
 

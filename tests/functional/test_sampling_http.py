@@ -293,3 +293,41 @@ def test_a_lab_attaches_its_report_file_over_http_before_sign_off(client, town):
     got = client.get(f"{url}/{sha}", headers=town["h"]["reg"])
     assert got.status_code == 200 and got.content == pdf
     assert client.get(f"{url}/{sha}", headers=town["h"]["lab-b"]).status_code == 403
+
+
+def test_the_producer_sees_neither_drafts_nor_a_verdict_before_its_notice(client, town):
+    plan(client, town)
+    sample_id = register(client, town)
+    client.post(f"/api/v1/sampling/samples/{sample_id}/reports", json={"report_no": "R-5", "items": FAIL},
+                headers=town["h"]["lab-a"])
+    url = f"/api/v1/sampling/samples/{sample_id}"
+    early = client.get(url, headers=town["h"]["maker"]).json()
+    assert early["reports"] == [] and early["verdict"] is None
+    assert client.get(url, headers=town["h"]["lab-b"]).status_code == 403
+    draft = client.get(url, headers=town["h"]["lab-a"]).json()["reports"]
+    assert [r["signed"] for r in draft] == [False]  # the laboratory sees its own draft
+    signed = client.post(f"/api/v1/sampling/reports/{draft[0]['id']}/sign", headers=town["h"]["lab-a"])
+    assert signed.status_code == 200
+    tested = client.get(url, headers=town["h"]["maker"]).json()
+    assert tested["verdict"] is None and tested["reports"] == []  # tested, not yet notified
+    history = client.get(f"/api/v1/sampling/enterprises/{town['ids'][0]}/history", headers=town["h"]["maker"])
+    assert [(r["verdict"], r["failing_items"]) for r in history.json()["items"]] == [(None, [])]
+    notified = client.post(f"{url}/notify", json={"received_on": "2026-02-25"}, headers=town["h"]["reg"])
+    assert notified.status_code == 200, notified.text
+    shown = client.get(url, headers=town["h"]["maker"]).json()
+    assert shown["verdict"] == "fail" and [r["signed"] for r in shown["reports"]] == [True]
+
+
+def test_the_public_sees_failing_items_of_published_results_only(client, town, clock):
+    plan(client, town)
+    sample_id = register(client, town)
+    report(client, town, sample_id, FAIL)
+    client.post(f"/api/v1/sampling/samples/{sample_id}/notify", json={"received_on": "2026-03-02"},
+                headers=town["h"]["reg"])
+    clock.advance(days=16)
+    assert client.post("/api/v1/sampling/confirm-due", headers=town["h"]["admin"]).json()["confirmed"] == 1
+    url = "/api/v1/sampling/failing-items?category=E01&district=500106"
+    assert client.get(url).json()["pareto"] is None  # confirmed, not yet published
+    assert client.get(url, headers=town["h"]["reg"]).json()["pareto"]["total"] == 1
+    client.post(f"/api/v1/sampling/plans/{PLAN['code']}/publish", headers=town["h"]["reg"])
+    assert client.get(url).json()["pareto"]["rows"][0]["category"] == FAIL[0]["name"]

@@ -14,8 +14,8 @@ from starlette.concurrency import run_in_threadpool
 from zhiliang.credit import api, domain, institutions, queries, service
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.config import Settings
-from zhiliang.kernel.errors import invalid, unauthenticated
-from zhiliang.kernel.http.context import Id, in_transaction, resolve, runtime
+from zhiliang.kernel.errors import invalid
+from zhiliang.kernel.http.context import Id, in_transaction, runtime, staff_member
 from zhiliang.kernel.http.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -46,12 +46,7 @@ def list_page(request: Request) -> Response:
         return render(request, "credit/list.html", {"items": queries.current_listings(session)})
 
 
-def _staff(request: Request) -> Actor:
-    actor = resolve(request).actor
-    if actor.user_id is None:
-        raise unauthenticated()
-    queries.require_staff(actor)
-    return actor
+_staff = staff_member
 
 
 @router.get("/console/credit", name="credit.console")

@@ -32,7 +32,7 @@ from zhiliang.kernel.errors import DomainError
 from zhiliang.kernel.runtime import Runtime
 from zhiliang.registry.models import Enterprise, Laboratory
 from zhiliang.sampling import disposal, domain, reports, service
-from zhiliang.sampling.models import Sample, SampleDisposal, SamplingPlan
+from zhiliang.sampling.models import Sample, SampleDisposal, SampleObjection, SamplingPlan
 from zhiliang.sampling.reports import ItemIn
 
 PASS_RATES = {"E01": 0.95, "E02": 0.92, "E03": 0.93, "E04": 0.82, "E05": 0.88, "E06": 0.80, "E07": 0.90,
@@ -92,7 +92,8 @@ def load(rt: Runtime, seed: int, scale: float = 1.0) -> SamplingTally:
     """Build the demo's sampling (see the module docstring)."""
     today, admin, tally = rt.today(), Actor.system("demo"), SamplingTally()
     with rt.db.read() as session:
-        labs = list(session.scalars(select(Laboratory.id).order_by(Laboratory.id)))
+        labs = list(session.scalars(select(Laboratory.id).where(Laboratory.status == "active")
+                                    .order_by(Laboratory.id)))
         rows = session.execute(select(Enterprise.id, Enterprise.division_code).where(
             Enterprise.status == "active", Enterprise.division_code.startswith("5001")).order_by(Enterprise.id)).all()
         producers = {"500000": [i for i, _ in rows], "500106": [i for i, d in rows if d == "500106"]}
@@ -139,7 +140,7 @@ def load(rt: Runtime, seed: int, scale: float = 1.0) -> SamplingTally:
                                    rt.calendar)
     with rt.db.begin() as session:
         _objections(rt, session, seed, labs, today, tally)
-        service.confirm_due(session, rt.clock.now(), today)
+        service.confirm_due(session, rt.clock.now(), today, backdated=True)
         for code in session.scalars(select(SamplingPlan.code)):
             tally.published += service.publish(session, admin, rt.clock.now(), code)
         tally.disposals = _disposals(rt, session, today)
@@ -149,7 +150,10 @@ def load(rt: Runtime, seed: int, scale: float = 1.0) -> SamplingTally:
 
 
 def _objections(rt: Runtime, session: Any, seed: int, labs: list[int], today: date, tally: SamplingTally) -> None:
-    """Two of this year's failures still inside their window are objected to; the re-test overturns the first."""
+    """Two of this year's failures still inside their window are objected to; the re-test overturns the first.
+    Once only: a rebuild adds no objection."""
+    if session.scalar(select(SampleObjection.id).limit(1)) is not None:
+        return
     open_failures = session.scalars(select(Sample).where(Sample.status == "notified", Sample.verdict == "fail",
                                                          Sample.objection_deadline >= today)
                                     .order_by(Sample.id).limit(2)).all()

@@ -13,8 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from zhiliang.inspections import results, service
 from zhiliang.inspections.models import InspectionFinding, InspectionItem, InspectionPlan, InspectionTarget
-from zhiliang.kernel.errors import invalid, not_found, unauthenticated
-from zhiliang.kernel.http.context import Id, in_transaction, resolve, runtime
+from zhiliang.kernel.errors import invalid, not_found
+from zhiliang.kernel.http.context import Id, in_transaction, runtime, signed_in
 from zhiliang.kernel.http.exports import download
 from zhiliang.kernel.http.render import render
 from zhiliang.registry import queries as registry
@@ -85,11 +85,7 @@ def _targets(session, plan: InspectionPlan, public: bool) -> list[dict[str, Any]
             for r in rows]
 
 
-def _staff(request: Request) -> Any:
-    actor = resolve(request).actor
-    if actor.user_id is None:
-        raise unauthenticated()
-    return actor
+_staff = signed_in
 
 
 # ---------------------------------------------------------------------------------------------------- public

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from zhiliang.kernel.errors import not_found, unauthenticated
-from zhiliang.kernel.http.context import After, Id, resolve, runtime
+from zhiliang.kernel.errors import not_found
+from zhiliang.kernel.http.context import After, Id, resolve, runtime, signed_in
 from zhiliang.kernel.http.render import render
 from zhiliang.kernel.policy import require
 from zhiliang.registry import api, importing, policy, queries, refdata, views
@@ -20,10 +20,7 @@ Filter = Annotated[queries.EnterpriseFilter, Depends(api.enterprise_filter)]
 
 
 def _staff(request: Request) -> None:
-    actor = resolve(request).actor
-    if actor.user_id is None:
-        raise unauthenticated()
-    require(policy.can_export_lists(actor))
+    require(policy.can_export_lists(signed_in(request)))
 
 
 def _choices() -> dict[str, object]:

@@ -16,8 +16,9 @@ from starlette.concurrency import run_in_threadpool
 
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.errors import forbidden, invalid
-from zhiliang.kernel.http.context import After, Id, in_transaction, resolve, runtime
+from zhiliang.kernel.http.context import MAX_ID, After, Id, in_transaction, resolve, runtime
 from zhiliang.kernel.http.exports import download
+from zhiliang.kernel.policy import is_staff
 from zhiliang.kernel.runtime import Runtime
 from zhiliang.sampling import attachments, disposal, domain, policy, queries, reports, service
 from zhiliang.sampling.models import SampleObjection
@@ -143,7 +144,7 @@ def sample_rows(session: Any, rows: list[Any]) -> list[tuple[Any, ...]]:
 def samples(request: Request, plan: Code | None = None, status: Annotated[str | None, Query(max_length=16)] = None,
             category: Annotated[str | None, Query(max_length=12)] = None, district: Division = None,
             verdict: Annotated[str | None, Query(pattern="^(pass|fail)$")] = None,
-            enterprise_id: Annotated[int | None, Query(ge=1)] = None, after: After = None,
+            enterprise_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None, after: After = None,
             limit: Annotated[int, Query(ge=1, le=500)] = 100, format: Format = "json") -> Any:
     """Samples newest first, as each actor may see them (regulators: their jurisdiction; a laboratory: its
     assignments; an enterprise: its own); ``format=csv|xlsx`` exports every match (staff)."""
@@ -151,11 +152,12 @@ def samples(request: Request, plan: Code | None = None, status: Annotated[str | 
         scope = policy.scope(actor)
         plan_id = service.get_plan(session, plan).id if plan else None
         f = queries.SampleFilters(plan_id=plan_id, status=status, category=category, district=district,
-                                  verdict=verdict, enterprise_id=scope.enterprise_id or enterprise_id)
+                                  verdict=verdict, enterprise_id=enterprise_id)
         if format != "json":
             policy.require_staff(actor)
             return sample_rows(session, queries.samples(session, f, within=scope.within, limit=None))
-        rows = queries.samples(session, f, within=scope.within, lab_id=scope.lab_id, after=after, limit=limit)
+        rows = queries.samples(session, f, within=scope.within, lab_id=scope.lab_id, party=scope.enterprise_id,
+                               after=after, limit=limit)
         return {"items": [queries.sample_out(s) for s in rows],
                 "next": rows[-1].id if len(rows) == limit else None}
 
@@ -180,7 +182,7 @@ def lab_samples(request: Request, status: Annotated[str | None, Query(max_length
 @router.get("/samples/{sample_id}", name="sampling.api_sample")
 def sample(request: Request, sample_id: Id) -> dict[str, Any]:
     """A sample with its report versions and items, objections and disposal (those who may see it)."""
-    return _read(request, lambda s, actor, rt: queries.detail(s, visible_sample(s, actor, sample_id)))
+    return _read(request, lambda s, actor, rt: queries.detail(s, visible_sample(s, actor, sample_id), actor))
 
 
 @router.post("/samples/{sample_id}/reports", status_code=201, name="sampling.api_save_report")
@@ -281,7 +283,7 @@ async def add_disposal(request: Request, sample_id: Id, body: DisposalBody) -> d
 async def complete_disposal(request: Request, disposal_id: Id, body: CompleteBody) -> dict[str, Any]:
     def work(session, actor, rt):  # noqa: ANN001, ANN202
         return queries.disposal_out(disposal.complete(session, actor, rt.clock.now(), disposal_id, body.done_on,
-                                                      body.outcome))
+                                                      body.outcome, rt.today()))
 
     return await _write(request, work)
 
@@ -353,9 +355,11 @@ def pass_rates(request: Request, by: Annotated[str, Query(max_length=100)] = "ca
 def failing_items(request: Request, category: Annotated[str | None, Query(max_length=12)] = None,
                   district: Division = None, level: Annotated[str | None, Query(max_length=16)] = None,
                   since: date | None = None, until: date | None = None) -> dict[str, Any]:
-    """The Pareto of failing test items over final failed results (public)."""
+    """The Pareto of failing test items over failed results: published ones for the public, every final one for
+    staff."""
     f = filters_of(category, district, level, since, until)
-    return {"pareto": _read(request, lambda s, actor, rt: queries.failing_items(s, f))}
+    return {"pareto": _read(request, lambda s, actor, rt: queries.failing_items(
+        s, f, published_only=not is_staff(actor)))}
 
 
 @router.get("/enterprises/{enterprise_id}/history", name="sampling.api_history")
@@ -364,7 +368,8 @@ def history(request: Request, enterprise_id: Id) -> dict[str, Any]:
     for staff in whose jurisdiction it was sampled and for the enterprise itself."""
     def work(session, actor, rt):  # noqa: ANN001, ANN202
         own = actor.role == "enterprise" and actor.tenant_id == enterprise_id
-        rows = queries.history(session, enterprise_id, public=not (own or actor.role in ("regulator", "admin")))
+        rows = queries.history(session, enterprise_id, public=not (own or actor.role in ("regulator", "admin")),
+                               producer=own)
         if actor.role == "regulator":  # theirs in full; elsewhere, what the public sees
             rows = [r for r in rows if r["status"] == "published" or policy.can_view(
                 actor, service.get_sample(session, r["id"]))]

@@ -14,6 +14,7 @@ from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.errors import conflict, forbidden, invalid, not_found
 from zhiliang.kernel.files import evidence_type, keep
 from zhiliang.kernel.policy import is_staff
+from zhiliang.sampling import policy, service
 from zhiliang.sampling.models import SampleReport
 
 MAX_FILES = 20
@@ -49,12 +50,14 @@ def attach(session: Session, actor: Actor, at: datetime, report_id: int, file_na
 
 
 def file_of(session: Session, actor: Actor, report_id: int, sha256: str, store: Path) -> tuple[dict[str, Any], Path]:
-    """A report file and its path, for the laboratory that wrote the report and for staff (the public sees
-    published results, not the laboratory's files)."""
+    """A report file and its path, for the laboratory that wrote the report and for staff who may see the sample
+    (its jurisdiction's regulators, admins); the public sees published results, not the laboratory's files."""
     report = session.get(SampleReport, report_id)
     if report is None:
         raise not_found("检验报告", "Test report", report_id)
-    if not (is_staff(actor) or (actor.role == "lab" and actor.tenant_id == report.lab_id)):
+    sample = service.get_sample(session, report.sample_id)
+    own_lab = actor.role == "lab" and actor.tenant_id == report.lab_id
+    if not (own_lab or (is_staff(actor) and policy.can_view(actor, sample))):
         raise forbidden()
     entry = next((f for f in report.files or [] if f["sha256"] == sha256), None)
     if entry is None:

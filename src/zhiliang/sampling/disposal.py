@@ -41,7 +41,8 @@ def add(session: Session, actor: Actor, at: datetime, today: date, sample_id: in
 
 
 def complete(session: Session, actor: Actor, at: datetime, disposal_id: int, done_on: date,
-             outcome: str) -> SampleDisposal:
+             outcome: str, today: date | None = None) -> SampleDisposal:
+    """Record a disposal step as done on ``done_on`` (not after ``today``, when given)."""
     row = session.get(SampleDisposal, disposal_id, with_for_update=True)
     if row is None:
         raise not_found("后处理", "Disposal", disposal_id)
@@ -51,6 +52,9 @@ def complete(session: Session, actor: Actor, at: datetime, disposal_id: int, don
         raise conflict("sampling.disposal_done", "该处置已完成", "This disposal is already done", "done_on")
     if not outcome.strip():
         raise invalid("sampling.outcome", "请写明处置结果", "State the outcome", "outcome")
+    if today is not None and done_on > today:  # a future date would take it off the overdue list early
+        raise invalid("sampling.done_on", "完成日期不能晚于今天", "The completion date cannot be in the future",
+                      "done_on")
     row.done_on, row.outcome = done_on, outcome.strip()[:5000]
     service.log(session, actor, at, f"sample:{sample.id}", "sampling.DisposalCompleted", "sampling:disposal:done",
                 {"code": sample.code, "disposal_id": row.id, "done_on": done_on.isoformat()})

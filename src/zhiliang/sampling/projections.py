@@ -19,7 +19,7 @@ PLAN_FIELDS = ("code", "title", "level", "jurisdiction", "period_start", "period
 SAMPLE_FIELDS = ("code", "level", "enterprise_id", "seller_id", "division_code", "category", "product", "brand",
                  "model", "batch", "produced_on", "sampled_on", "place", "lab_id", "status", "verdict", "report_id",
                  "notified_on", "objection_deadline", "confirmed_on")
-REPORT_FIELDS = ("report_no", "kind", "version", "verdict", "items_digest")
+REPORT_FIELDS = ("report_no", "kind", "version", "verdict", "items_digest", "files")
 DISPOSAL_FIELDS = ("action", "due_on", "done_on")
 
 
@@ -43,7 +43,8 @@ def _reports(session: Session) -> Iterator[tuple[str, dict[str, Any]]]:
     for report in signed:
         yield str(report.id), {"report_no": report.report_no, "kind": report.kind, "version": report.version,
                                "verdict": report.verdict,
-                               "items_digest": reports.items_digest(reports.items_of(session, report.id))}
+                               "items_digest": reports.items_digest(reports.items_of(session, report.id)),
+                               "files": sorted(f["sha256"] for f in report.files or [])}
 
 
 def ledger_projections() -> list[Projection]:

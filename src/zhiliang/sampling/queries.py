@@ -16,7 +16,8 @@ import numpy as np
 from sqlalchemy import Integer, String, case, cast, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from zhiliang.kernel.policy import division_prefix
+from zhiliang.kernel.auth import Actor
+from zhiliang.kernel.policy import division_prefix, is_staff
 from zhiliang.sampling import domain
 from zhiliang.sampling.models import (
     Sample,
@@ -136,21 +137,25 @@ def _rollup_where(query: Any, f: Filters) -> Any:
     return _narrow(query, f, SampleRollup.category, SampleRollup.division_code, SampleRollup.level)
 
 
-def failing_items(session: Session, filters: Filters = Filters(), *, threshold: float = 80.0
-                  ) -> dict[str, Any] | None:
+def failing_items(session: Session, filters: Filters = Filters(), *, threshold: float = 80.0,
+                  published_only: bool = False) -> dict[str, Any] | None:
     """The Pareto of failing test items over the failed batches (the report in force of each), or None if none
-    failed. Items are grouped by name as the laboratories write them."""
+    failed; ``published_only`` for the public (a narrow filter must not show an unpublished result's items).
+    Items are grouped by name as the laboratories write them."""
     query = _where(select(SampleReportItem.name, func.count()).join(Sample, Sample.report_id ==
                                                                       SampleReportItem.report_id)
                    .where(Sample.verdict == "fail", SampleReportItem.verdict == "fail")
                    .group_by(SampleReportItem.name), filters)
+    if published_only:
+        query = query.where(Sample.status == "published")
     counts = {name: n for name, n in session.execute(query)}
     return pareto(counts, threshold=threshold).to_dict() if counts else None
 
 
-def history(session: Session, enterprise_id: int, *, public: bool = False) -> list[dict[str, Any]]:
+def history(session: Session, enterprise_id: int, *, public: bool = False, producer: bool = False
+            ) -> list[dict[str, Any]]:
     """An enterprise's samples, latest first, with the failing items of each; the public sees published results
-    only."""
+    only; the producer itself sees a verdict once it has been notified of it."""
     query = select(Sample).where(Sample.enterprise_id == enterprise_id)
     if public:
         query = query.where(Sample.status == "published")
@@ -158,8 +163,15 @@ def history(session: Session, enterprise_id: int, *, public: bool = False) -> li
     failing = _failing_items_of(session, [s.report_id for s in samples if s.verdict == "fail" and s.report_id])
     return [{"id": s.id, "code": s.code, "level": s.level, "category": s.category, "product": s.product,
              "brand": s.brand, "model": s.model, "batch": s.batch, "sampled_on": s.sampled_on.isoformat(),
-             "status": s.status, "verdict": s.verdict if (s.status in FINAL or not public) else None,
-             "failing_items": failing.get(s.report_id, []) if s.verdict == "fail" else []} for s in samples]
+             "status": s.status, "verdict": s.verdict if _shown(s, public, producer) else None,
+             "failing_items": failing.get(s.report_id, []) if s.verdict == "fail" and _shown(s, public, producer)
+             else []} for s in samples]
+
+
+def _shown(s: Sample, public: bool, producer: bool) -> bool:
+    if public:
+        return s.status in FINAL
+    return not producer or s.status not in ("registered", "tested")
 
 
 def _failing_items_of(session: Session, report_ids: list[int]) -> dict[int, list[str]]:
@@ -206,10 +218,14 @@ def lab_visible(lab_id: int) -> Any:
 
 
 def samples(session: Session, f: SampleFilters = SampleFilters(), *, within: str | None = None,
-            lab_id: int | None = None, after: int | None = None, limit: int | None = 100) -> list[Sample]:
+            lab_id: int | None = None, party: int | None = None, after: int | None = None,
+            limit: int | None = 100) -> list[Sample]:
     """Samples newest first (keyset on id: ``after`` is the last id of the previous page), narrowed by ``f``, to
-    a jurisdiction (``within``: where sampled) and to a laboratory's assignments (``lab_id``)."""
+    a jurisdiction (``within``: where sampled), to a laboratory's assignments (``lab_id``) and to an enterprise's
+    samples as producer or seller (``party``)."""
     query = select(Sample)
+    if party is not None:
+        query = query.where(or_(Sample.enterprise_id == party, Sample.seller_id == party))
     if lab_id is not None:
         query = query.where(lab_visible(lab_id))
     if within:
@@ -255,11 +271,19 @@ def report_out(r: SampleReport, items: list[SampleReportItem]) -> dict[str, Any]
                        "value": i.value, "unit": i.unit, "verdict": i.verdict} for i in items]}
 
 
-def detail(session: Session, sample: Sample) -> dict[str, Any]:
-    """A sample with every report version and its items, its objections and its disposal steps."""
+def detail(session: Session, sample: Sample, actor: Actor | None = None) -> dict[str, Any]:
+    """A sample with its report versions and items, its objections and its disposal steps. For an enterprise
+    (``actor``), only signed reports, and the verdict only once notified; for a laboratory, signed reports and its
+    own drafts; staff see everything."""
     plan = session.get(SamplingPlan, sample.plan_id)
     reports = session.scalars(select(SampleReport).where(SampleReport.sample_id == sample.id)
                               .order_by(SampleReport.kind, SampleReport.version)).all()
+    producer = actor is not None and actor.role == "enterprise"
+    if actor is not None and not is_staff(actor):
+        reports = [r for r in reports if r.signed_off_at is not None
+                   or (actor.role == "lab" and actor.tenant_id == r.lab_id)]
+    if producer and sample.notified_on is None and sample.status in ("registered", "tested"):
+        reports = []
     items: dict[int, list[SampleReportItem]] = {}
     if reports:
         for item in session.scalars(select(SampleReportItem).where(
@@ -269,7 +293,10 @@ def detail(session: Session, sample: Sample) -> dict[str, Any]:
                                  .order_by(SampleObjection.id)).all()
     disposals = session.scalars(select(SampleDisposal).where(SampleDisposal.sample_id == sample.id)
                                 .order_by(SampleDisposal.id)).all()
-    return {**sample_out(sample, plan.code if plan else None),
+    shown = sample_out(sample, plan.code if plan else None)
+    if producer and not reports:
+        shown["verdict"] = None  # not yet notified to the producer
+    return {**shown,
             "reports": [report_out(r, items.get(r.id, [])) for r in reports],
             "objections": [{"id": o.id, "submitted_on": o.submitted_on.isoformat(), "reason": o.reason,
                             "status": o.status, "retest_lab_id": o.retest_lab_id, "outcome": o.outcome,

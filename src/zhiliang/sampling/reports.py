@@ -124,9 +124,15 @@ def items_digest(items: list[SampleReportItem]) -> str:
     return hashlib.sha256(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
 
 
+SIGNABLE = {"initial": ("registered", "tested", "notified"), "retest": ("retesting",)}
+
+
 def sign_off(session: Session, actor: Actor, at: datetime, today: Any, report_id: int) -> SampleReport:
-    """Sign a draft off: from now on it is immutable. The sample takes its verdict (first report or correction:
-    status tested; re-test: the objection is decided and the result confirmed)."""
+    """Sign a draft off: from now on it is immutable, files included. The sample takes its verdict: a first report
+    or a correction makes it ``tested`` — a correction after the notice needs a new notice, since the 15-day window
+    runs from the result the producer received (产品质量法 第十五条); a re-test decides the objection and confirms
+    the result. Raises 409 once the sample has moved past the report's stage (a stale draft never changes a
+    confirmed result)."""
     report = session.get(SampleReport, report_id, with_for_update=True)
     if report is None:
         raise not_found("检验报告", "Test report", report_id)
@@ -134,10 +140,14 @@ def sign_off(session: Session, actor: Actor, at: datetime, today: Any, report_id
     if report.signed_off_at is not None:
         raise conflict("sampling.signed", "报告已签发", "The report is already signed", "status")
     sample = service.get_sample(session, report.sample_id, lock=True)
+    if sample.status not in SIGNABLE[report.kind]:
+        raise conflict("sampling.status", f"样品当前状态为 {sample.status},该报告不能再签发",
+                       f"The sample is {sample.status}; this report can no longer be signed", "status")
     report.signed_off_at, report.signed_off_by = at, actor.label
     sample.verdict, sample.report_id = report.verdict, report.id
     facts = {"report_id": report.id, "report_no": report.report_no, "kind": report.kind, "version": report.version,
-             "verdict": report.verdict, "items_digest": items_digest(items_of(session, report.id))}
+             "verdict": report.verdict, "items_digest": items_digest(items_of(session, report.id)),
+             "files": sorted(f["sha256"] for f in report.files or [])}
     if report.kind == "retest":
         objection = _retest(session, sample)
         objection.status, objection.outcome, objection.decided_on = "decided", report.verdict, today
@@ -145,10 +155,9 @@ def sign_off(session: Session, actor: Actor, at: datetime, today: Any, report_id
                            **facts)
         service.confirm(session, actor, at, sample, today, "retest")
     else:
-        # A correction after the notice keeps the notice and its window; before it, the sample is simply tested.
-        status = sample.status if sample.status == "notified" else "tested"
-        service.set_status(session, actor, at, sample, status, "sampling:report:sign", "sampling.ReportSigned",
-                           **facts)
+        sample.notified_on = sample.objection_deadline = None
+        service.set_status(session, actor, at, sample, "tested", "sampling:report:sign", "sampling.ReportSigned",
+                           notified_on=None, objection_deadline=None, **facts)
     return report
 
 

@@ -8,6 +8,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from zhiliang.kernel.http.context import MAX_ID
 from zhiliang.sampling import domain
 
 DIVISION = r"^\d{6}$"
@@ -35,16 +36,16 @@ class SampleBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(min_length=1, max_length=40, description=_d("样品编号", "sample code on the sampling form"))
-    enterprise_id: int = Field(ge=1, description=_d("生产者(企业 id)", "producer (enterprise id)"))
+    enterprise_id: int = Field(ge=1, le=MAX_ID, description=_d("生产者(企业 id)", "producer (enterprise id)"))
     category: str = Field(min_length=1, max_length=12, description=_d("产品分类代码", "catalogue code"))
     product: str = Field(min_length=1, max_length=200, description=_d("产品名称", "product name"))
     sampled_on: date = Field(description=_d("抽样日期", "sampling date"))
     place: str = Field(description=_d("抽样地点类型:producer 生产企业 / market 市场", "producer or market"))
     sampler: str = Field(min_length=1, max_length=120, description=_d("抽样人员", "sampler(s)"))
-    lab_id: int = Field(ge=1, description=_d("承检机构(实验室 id)", "testing laboratory id"))
+    lab_id: int = Field(ge=1, le=MAX_ID, description=_d("承检机构(实验室 id)", "testing laboratory id"))
     division_code: str | None = Field(None, pattern=DIVISION, description=_d("抽样地区划(默认生产者所在地)",
                                                                                "where sampled (default: producer's)"))
-    seller_id: int | None = Field(None, ge=1, description=_d("销售者(企业 id)", "seller (enterprise id)"))
+    seller_id: int | None = Field(None, ge=1, le=MAX_ID, description=_d("销售者(企业 id)", "seller (enterprise id)"))
     brand: str | None = Field(None, max_length=120, description=_d("商标", "brand"))
     model: str | None = Field(None, max_length=120, description=_d("规格型号", "model"))
     batch: str | None = Field(None, max_length=120, description=_d("生产日期/批号", "batch"))
@@ -84,7 +85,8 @@ class ObjectionBody(BaseModel):
 
 class RetestBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    lab_id: int = Field(ge=1, description=_d("复检机构(须非原承检机构)", "re-test laboratory (not the first)"))
+    lab_id: int = Field(ge=1, le=MAX_ID,
+                        description=_d("复检机构(须非原承检机构)", "re-test laboratory (not the first)"))
 
 
 class DisposalBody(BaseModel):

@@ -12,8 +12,9 @@ objection window runs) → objected → retesting → confirmed (window over wit
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text
@@ -28,7 +29,8 @@ from zhiliang.registry import queries as registry
 from zhiliang.sampling import domain
 from zhiliang.sampling.models import Sample, SampleObjection, SamplingPlan
 
-NATIONAL = "000000"  # the jurisdiction of a national plan: only admins act for it
+NATIONAL = "000000"
+DIVISION = re.compile(r"[0-9]{6}")  # the jurisdiction of a national plan: only admins act for it
 
 
 def log(session: Session, actor: Actor, at: datetime, entity: str, type_: str, tag: str,
@@ -55,8 +57,11 @@ def create_plan(session: Session, actor: Actor, at: datetime, *, code: str, titl
     code, title = code.strip(), title.strip()
     if not code or len(code) > 40:
         raise invalid("sampling.code", "计划编号须为 1–40 个字符", "The plan code must be 1–40 characters", "code")
-    if not title:
-        raise invalid("sampling.title", "请填写计划名称", "Enter the plan's title", "title")
+    if not title or len(title) > 200:
+        raise invalid("sampling.title", "计划名称须为 1–200 个字符", "The title must be 1–200 characters", "title")
+    if not DIVISION.fullmatch(jurisdiction or ""):
+        raise invalid("sampling.jurisdiction", "辖区应为 6 位行政区划代码",
+                      "The jurisdiction is a 6-digit division code", "jurisdiction")
     if level not in domain.LEVELS:
         raise invalid("sampling.level", f"抽查级别应为 {'、'.join(domain.LEVELS)}",
                       f"level must be one of {', '.join(domain.LEVELS)}", "level")
@@ -78,6 +83,9 @@ def create_plan(session: Session, actor: Actor, at: datetime, *, code: str, titl
                       f"unknown categories: {', '.join(unknown)}" if unknown else "Choose product categories",
                       "categories")
     for district, n in (quotas or {}).items():
+        if not DIVISION.fullmatch(str(district)):
+            raise invalid("sampling.quota", f"配额的区划代码“{district}”应为 6 位数字",
+                          f"the quota's division {district!r} must be 6 digits", "quotas")
         if not isinstance(n, int) or n < 0:
             raise invalid("sampling.quota", f"{district} 的批次数应为非负整数",
                           f"the quota of {district} must be a whole number ≥ 0", "quotas")
@@ -154,10 +162,7 @@ def register_sample(session: Session, actor: Actor, at: datetime, plan_code: str
     if plan.jurisdiction != NATIONAL and not covers(plan.jurisdiction, division):
         raise invalid("sampling.division", f"抽样地 {division} 不在计划辖区 {plan.jurisdiction} 内",
                       f"the sampling place {division} lies outside the plan's jurisdiction", "division_code")
-    if plan.jurisdiction == NATIONAL:
-        _require_organiser(actor, plan)
-    else:
-        require_regulator(actor, division)
+    _require_organiser(actor, plan)  # the organising bureau (or one above it) registers the plan's samples
     _check_sample(session, plan, item, catalogue or domain.catalogue())
     if enterprise.status != "active":
         raise invalid("sampling.enterprise", "生产企业不在营业状态", "The producer is not active", "enterprise_id")
@@ -197,6 +202,9 @@ def _check_sample(session: Session, plan: SamplingPlan, item: SampleIn,
     if item.category not in catalogue or not any(item.category.startswith(c) for c in plan.categories):
         raise invalid("sampling.category", f"产品分类“{item.category}”不在本计划的分类中",
                       f"category {item.category!r} is not among the plan's", "category")
+    if any(c.parent == item.category for c in catalogue.values()):  # a product is of one leaf category
+        raise invalid("sampling.category", f"请选择具体产品分类,“{item.category}”是大类",
+                      f"choose a product category: {item.category!r} is a group", "category")
     if not plan.period_start <= item.sampled_on <= plan.period_end:
         raise invalid("sampling.sampled_on", f"抽样日期须在计划期间 {plan.period_start}–{plan.period_end} 内",
                       f"the sampling date must lie in the plan's period {plan.period_start}–{plan.period_end}",
@@ -295,7 +303,7 @@ def assign_retest(session: Session, actor: Actor, at: datetime, objection_id: in
         raise not_found("异议", "Objection", objection_id)
     sample = get_sample(session, objection.sample_id, lock=True)
     require_regulator(actor, sample.division_code)
-    if objection.status != "submitted":
+    if objection.status != "submitted" or sample.status != "objected":
         raise conflict("sampling.objection_status", "该异议已安排复检或已决定", "The objection is already in hand",
                        "status")
     lab = registry.laboratory(session, lab_id)
@@ -335,14 +343,16 @@ def confirm(session: Session, actor: Actor, at: datetime, sample: Sample, on: da
                confirmed_on=on.isoformat(), how=how, report_id=sample.report_id)
 
 
-def confirm_due(session: Session, at: datetime, today: date) -> int:
-    """Confirm every notified result whose objection period has ended without an objection (the daily job).
-    Returns how many."""
+def confirm_due(session: Session, at: datetime, today: date, *, backdated: bool = False) -> int:
+    """Confirm every notified result whose objection period has ended without an objection (the daily job);
+    with ``backdated``, each on the day after its window (rebuilding a history, as the demo does). Returns how
+    many."""
     system = Actor.system("sampling")
     due = session.scalars(select(Sample).where(Sample.status == "notified", Sample.objection_deadline < today)
                           .order_by(Sample.id).with_for_update()).all()
     for sample in due:
-        confirm(session, system, at, sample, today, "no_objection")
+        on = sample.objection_deadline + timedelta(days=1) if backdated else today
+        confirm(session, system, at, sample, on, "no_objection")
     return len(due)
 
 

@@ -5,6 +5,7 @@ page naming the field, in Chinese and English, and writes nothing."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -12,22 +13,18 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from zhiliang.kernel.errors import invalid, unauthenticated
-from zhiliang.kernel.http.context import Id, in_transaction, resolve, runtime
+from zhiliang.kernel.errors import invalid
+from zhiliang.kernel.http.context import MAX_ID, Id, in_transaction, runtime, staff_member
 from zhiliang.kernel.http.render import render
 from zhiliang.registry import queries as registry
-from zhiliang.sampling import api, disposal, domain, policy, service
+from zhiliang.sampling import api, disposal, domain, service
 from zhiliang.sampling.labels import names
 
 router = APIRouter(include_in_schema=False)
+DIGITS = re.compile(r"[0-9]+")  # ASCII digits only: str.isdigit() accepts '²', which int() refuses
 
 
-def staff(request: Request) -> Any:
-    actor = resolve(request).actor
-    if actor.user_id is None:
-        raise unauthenticated()
-    policy.require_staff(actor)
-    return actor
+staff = staff_member
 
 
 def day(value: str, field: str, *, required: bool = True) -> date | None:
@@ -65,7 +62,7 @@ async def console_create(request: Request, code: Annotated[str, Form()], title: 
     for part in quotas.replace(",", ",").split(","):
         district, _, n = part.partition(":")
         if part.strip():
-            if not (district.strip().isdigit() and n.strip().isdigit()):
+            if not (DIGITS.fullmatch(district.strip()) and DIGITS.fullmatch(n.strip())):
                 raise invalid("sampling.form", f"配额格式应为 区划:批次数,例如 500106:50(“{part}”)",
                               f"quotas are division:batches, e.g. 500106:50 ({part!r})", "quotas")
             quota[district.strip()] = int(n)
@@ -96,7 +93,7 @@ def console_plan(request: Request, code: str) -> Response:
 
 def _producer(session: Any, text: str) -> int:
     text = text.strip()
-    found = (registry.enterprise(session, int(text)) if text.isdigit() and len(text) < 18
+    found = (registry.enterprise(session, int(text)) if DIGITS.fullmatch(text) and len(text) < 18
              else registry.enterprise_by_uscc(session, text))
     if found is None:
         raise invalid("sampling.form", f"未找到生产者:{text}(请填写统一社会信用代码或企业编号)",
@@ -108,7 +105,7 @@ def _producer(session: Any, text: str) -> int:
 async def console_register(
     request: Request, code: str, sample_code: Annotated[str, Form()], producer: Annotated[str, Form()],
     category: Annotated[str, Form()], product: Annotated[str, Form()], sampled_on: Annotated[str, Form()],
-    place: Annotated[str, Form()], sampler: Annotated[str, Form()], lab_id: Annotated[int, Form()],
+    place: Annotated[str, Form()], sampler: Annotated[str, Form()], lab_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     brand: Annotated[str, Form(max_length=120)] = "", model: Annotated[str, Form(max_length=120)] = "",
     batch: Annotated[str, Form(max_length=120)] = "", produced_on: Annotated[str, Form()] = "",
     place_detail: Annotated[str, Form(max_length=2000)] = "",
@@ -170,8 +167,8 @@ async def console_object(request: Request, sample_id: Id,
 
 
 @router.post("/console/sampling/objections/{objection_id}/retest", name="sampling.console_retest")
-async def console_retest(request: Request, objection_id: Id, lab_id: Annotated[int, Form()],
-                         sample_id: Annotated[int, Form()]) -> Response:
+async def console_retest(request: Request, objection_id: Id, lab_id: Annotated[int, Form(ge=1, le=MAX_ID)],
+                         sample_id: Annotated[int, Form(ge=1, le=MAX_ID)]) -> Response:
     def work(session, actor, rt):  # noqa: ANN001, ANN202
         service.assign_retest(session, actor, rt.clock.now(), objection_id, lab_id)
 
@@ -190,13 +187,13 @@ async def console_dispose(request: Request, sample_id: Id, action: Annotated[str
 
 
 @router.post("/console/sampling/disposals/{disposal_id}/complete", name="sampling.console_complete")
-async def console_complete(request: Request, disposal_id: Id, sample_id: Annotated[int, Form()],
+async def console_complete(request: Request, disposal_id: Id, sample_id: Annotated[int, Form(ge=1, le=MAX_ID)],
                            done_on: Annotated[str, Form()], outcome: Annotated[str, Form(max_length=5000)] = ""
                            ) -> Response:
     done = day(done_on, "done_on")
 
     def work(session, actor, rt):  # noqa: ANN001, ANN202
-        disposal.complete(session, actor, rt.clock.now(), disposal_id, done, outcome)
+        disposal.complete(session, actor, rt.clock.now(), disposal_id, done, outcome, rt.today())
 
     return await write(request, work, f"/console/sampling/samples/{sample_id}")
 

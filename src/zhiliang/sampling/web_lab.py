@@ -69,7 +69,7 @@ def lab_form(request: Request, sample_id: Id) -> Response:
 def rows_of(form: dict[str, str]) -> list[dict[str, str]]:
     """The item rows of the form (``name_1``, ``value_1`` …, up to ``rows``), in order, as typed."""
     count = form.get("rows", "0")
-    if not count.isdigit() or not 0 < int(count) <= MAX_ROWS:
+    if not re.fullmatch(r"[0-9]{1,4}", count) or not 0 < int(count) <= MAX_ROWS:
         raise invalid("sampling.form", f"行数应为 1–{MAX_ROWS}", f"rows must be 1–{MAX_ROWS}", "rows")
     return [{f: (form.get(f"{f}_{n}") or "").strip() for f in FIELDS} for n in range(1, int(count) + 1)]
 

@@ -59,10 +59,8 @@ def _check_p(p: float) -> float:
     return p
 
 
-def p_chart(defectives: Any, sizes: Any, *, known: Any = None, exclude: Any = (), nsigmas: float = 3.0) -> Chart:
-    """p chart of the fraction nonconforming dᵢ/nᵢ; ``sizes`` is one number or one per sample."""
-    k = check_nsigmas(nsigmas)
-    d, n = _defectives(defectives, sizes)
+def _fraction_baseline(d: np.ndarray, n: np.ndarray, known: Any, exclude: Any) -> tuple[Baseline, Any, str]:
+    """The fraction nonconforming p̄ (phase I, over the samples kept) or the known p (phase II), with σ = √(p(1−p))."""
     base, keep, excluded, phase = _phase(known, exclude, d.size)
     if base is None:
         p = _rate(float(d[keep].sum()), float(n[keep].sum()), "不合格品数", "defectives")
@@ -70,7 +68,15 @@ def p_chart(defectives: Any, sizes: Any, *, known: Any = None, exclude: Any = ()
                 "defectives")
     else:
         p = _check_p(base.center)
-    baseline = Baseline(p, math.sqrt(p * (1 - p)))
+    return Baseline(p, math.sqrt(p * (1 - p))), excluded, phase
+
+
+def p_chart(defectives: Any, sizes: Any, *, known: Any = None, exclude: Any = (), nsigmas: float = 3.0) -> Chart:
+    """p chart of the fraction nonconforming dᵢ/nᵢ; ``sizes`` is one number or one per sample."""
+    k = check_nsigmas(nsigmas)
+    d, n = _defectives(defectives, sizes)
+    baseline, excluded, phase = _fraction_baseline(d, n, known, exclude)
+    p = baseline.center
     return make_chart("p", d / n, p, baseline.sigma / np.sqrt(n), n, baseline,
                       phase=phase, excluded=excluded, nsigmas=k, upper=1.0)
 
@@ -88,14 +94,8 @@ def np_chart(defectives: Any, size: Any, *, known: Any = None, exclude: Any = ()
             f"the np chart needs equal sample sizes: sample 0 has {n[0]:g}, sample {i} has {n[i]:g}; use a p chart",
             f"sizes/{i}",
         )
-    base, keep, excluded, phase = _phase(known, exclude, d.size)
-    if base is None:
-        p = _rate(float(d[keep].sum()), float(n[keep].sum()), "不合格品数", "defectives")
-        require(p < 1, "tqm.input.degenerate", "所有样品均不合格，控制限退化", "every unit is nonconforming",
-                "defectives")
-    else:
-        p = _check_p(base.center)
-    baseline = Baseline(p, math.sqrt(p * (1 - p)))
+    baseline, excluded, phase = _fraction_baseline(d, n, known, exclude)
+    p = baseline.center
     size0 = float(n[0])
     return make_chart("np", d, size0 * p, math.sqrt(size0) * baseline.sigma, n, baseline,
                       phase=phase, excluded=excluded, nsigmas=k, upper=size0)

@@ -92,7 +92,9 @@ def test_plans_are_checked_and_kept_to_their_jurisdiction(rt, town):
             "period_end": END, "categories": ["E"]}
     for change, field in (({"level": "village"}, "level"), ({"period_end": START - timedelta(days=1)}, "period_end"),
                           ({"categories": ["ZZ"]}, "categories"), ({"quotas": {"500103": 5}}, "quotas"),
-                          ({"level": "national"}, "jurisdiction"), ({"code": "SPB-2026-1"}, "code")):
+                          ({"level": "national"}, "jurisdiction"), ({"code": "SPB-2026-1"}, "code"),
+                          ({"jurisdiction": "5001061"}, "jurisdiction"), ({"title": "抽" * 201}, "title"),
+                          ({"quotas": {"沙坪坝": 5}}, "quotas")):
         error = refused(rt, lambda s, c=change: service.create_plan(s, REG, rt.clock.now(), **{**base, **c}),
                         409 if field == "code" else 422)
         assert error.field == field
@@ -102,7 +104,8 @@ def test_plans_are_checked_and_kept_to_their_jurisdiction(rt, town):
 
 
 def test_samples_are_checked_and_a_higher_level_sampling_is_not_repeated_below(rt, town):
-    for kw, field in (({"category": "C01"}, "category"), ({"sampled_on": date(2027, 1, 5)}, "sampled_on"),
+    for kw, field in (({"category": "C01"}, "category"), ({"category": "E"}, "category"),
+                      ({"sampled_on": date(2027, 1, 5)}, "sampled_on"),
                       ({"lab_id": 999}, "lab_id"), ({"place": "roadside"}, "place"),
                       ({"produced_on": date(2026, 4, 1)}, "produced_on")):
         assert refused(rt, lambda s, k=kw: service.register_sample(s, REG, rt.clock.now(), town["plan"],
@@ -295,5 +298,28 @@ def test_report_files_are_the_labs_to_attach_before_sign_off(rt, town, tmp_path)
     with rt.db.read() as s:
         meta, path = attachments.file_of(s, REG, draft, entry["sha256"], store)
         assert path.read_bytes() == PDF and meta["name"] == "报告.pdf"
-        with pytest.raises(DomainError):
-            attachments.file_of(s, town["lab2"], draft, entry["sha256"], store)
+        for stranger in (town["lab2"], OUTSIDER):  # another laboratory; a regulator of another district
+            with pytest.raises(DomainError):
+                attachments.file_of(s, stranger, draft, entry["sha256"], store)
+
+
+def test_a_correction_needs_a_new_notice_and_a_stale_draft_never_changes_a_confirmed_result(rt, town):
+    sample_id = register(rt, town)
+    report(rt, town["lab"], sample_id, ITEMS_PASS)
+    with rt.db.begin() as s:
+        service.notify(s, REG, rt.clock.now(), sample_id, date(2026, 3, 6), rt.calendar)
+    report(rt, town["lab"], sample_id, ITEMS_FAIL, no="R-1/1", correction="复核后更正")
+    with rt.db.read() as s:
+        sample = s.get(Sample, sample_id)
+        # the window runs from the result the producer received: the corrected one needs its own notice
+        assert (sample.status, sample.verdict, sample.notified_on, sample.objection_deadline) == (
+            "tested", "fail", None, None)
+    with rt.db.begin() as s:
+        service.notify(s, REG, rt.clock.now(), sample_id, date(2026, 4, 1), rt.calendar)
+    stale = report(rt, town["lab"], sample_id, ITEMS_PASS, no="R-1/2", correction="再次更正", sign=False)
+    with rt.db.begin() as s:
+        assert service.confirm_due(s, rt.clock.now(), date(2026, 5, 1)) == 1
+    refused(rt, lambda s: reports.sign_off(s, town["lab"], rt.clock.now(), rt.today(), stale), 409)
+    with rt.db.read() as s:
+        assert (s.get(Sample, sample_id).status, s.get(Sample, sample_id).verdict) == ("confirmed", "fail")
+        assert queries.pass_rates(s, ())[0]["tested"] == 1  # counted once

@@ -16,8 +16,9 @@ from starlette.concurrency import run_in_threadpool
 
 from zhiliang.kernel import auth
 from zhiliang.kernel.auth import Actor
-from zhiliang.kernel.errors import DomainError
+from zhiliang.kernel.errors import DomainError, forbidden, unauthenticated
 from zhiliang.kernel.i18n import Translator, negotiate
+from zhiliang.kernel.policy import is_staff
 from zhiliang.kernel.runtime import Runtime
 
 MAX_ID = 2**63 - 1  # BIGINT: a larger number can name nothing, and would overflow the database driver
@@ -42,6 +43,22 @@ class RequestContext:
 
 def runtime(request: Request) -> Runtime:
     return request.app.state.runtime
+
+
+def signed_in(request: Request) -> Actor:
+    """The asking actor, who must be signed in (401 otherwise: the pages send the anonymous to the login)."""
+    actor = resolve(request).actor
+    if actor.user_id is None:
+        raise unauthenticated()
+    return actor
+
+
+def staff_member(request: Request) -> Actor:
+    """The asking actor, who must be signed in (401) and a regulator or admin (403)."""
+    actor = signed_in(request)
+    if not is_staff(actor):
+        raise forbidden()
+    return actor
 
 
 def in_transaction(request: Request, work: Callable[[Any, Actor, Runtime], Any],
