@@ -69,3 +69,19 @@ def ledger_vectors_path() -> Path:
 def shared_vectors_path() -> Path:
     """Where the project's shared reference copy lives: ``../shared/vectors`` beside the repository."""
     return Path(__file__).resolve().parents[2] / "shared" / "vectors" / "ledger_vectors.json"
+
+
+def district_enterprises(seed: int, count: int, *, trade: str = "电器厂", industry: str = "3851",
+                         division: str = "500106") -> list:
+    """``count`` active enterprises of 沙坪坝区 (valid random USCCs from ``seed``), named 沙坪坝区第{i}{trade}: the small
+    towns the integration and HTTP tests build."""
+    import random
+
+    from zhiliang.registry import uscc
+    from zhiliang.registry.domain import EnterpriseRecord
+
+    rng = random.Random(seed)
+    return [EnterpriseRecord(uscc=uscc.random_uscc(rng, division), uscc_warning=None, name=f"沙坪坝区第{i}{trade}",
+                             entity_type="enterprise", legal_rep=None, address=None, division_code=division,
+                             industry_code=industry, registration_authority=None, established_date=None,
+                             status="active", registered_capital=None, former_names=()) for i in range(count)]

@@ -4,11 +4,11 @@ a reclassification, an inspection that finds one enterprise nonconforming and is
 
 from __future__ import annotations
 
-import random
 from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
+from support import district_enterprises
 
 from zhiliang.credit import scoring, service
 from zhiliang.inspections import results
@@ -17,8 +17,7 @@ from zhiliang.inspections.models import InspectionTarget
 from zhiliang.kernel.auth import Actor
 from zhiliang.ledger import note
 from zhiliang.ledger import service as ledger
-from zhiliang.registry import directory, uscc
-from zhiliang.registry.domain import EnterpriseRecord
+from zhiliang.registry import directory
 from zhiliang.registry.models import Enterprise
 from zhiliang.registry.service import upsert_enterprises
 
@@ -30,11 +29,7 @@ ORIGIN = "t.example/log"
 
 def build_town(rt):
     """Twenty enterprises in 沙坪坝区 (class B), a CB, two inspectors and one inspection item."""
-    rng = random.Random(8)
-    records = [EnterpriseRecord(uscc=uscc.random_uscc(rng, "500106"), uscc_warning=None, name=f"沙坪坝区第{i}电器厂",
-                                entity_type="enterprise", legal_rep=None, address=None, division_code="500106",
-                                industry_code="3851", registration_authority=None, established_date=None,
-                                status="active", registered_capital=None, former_names=()) for i in range(20)]
+    records = district_enterprises(8, 20)
     with rt.db.begin() as s:
         upsert_enterprises(s, records, Actor.system(), rt.clock.now(), "test")
         cb = directory.register_cb(s, Actor.system(), rt.clock.now(), cnca_number="CNCA-R-2002-001",

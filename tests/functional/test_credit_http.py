@@ -3,24 +3,17 @@ is what it is, apply for and review credit repair, and the public profile and li
 
 from __future__ import annotations
 
-import random
 from datetime import timedelta
 
-from support import PASSWORD, login
+from support import PASSWORD, district_enterprises, login
 
 from zhiliang import accounts
 from zhiliang.kernel.auth import Actor
-from zhiliang.registry import uscc
-from zhiliang.registry.domain import EnterpriseRecord
 from zhiliang.registry.service import upsert_enterprises
 
 
 def _town(rt) -> list[int]:
-    rng = random.Random(12)
-    records = [EnterpriseRecord(uscc=uscc.random_uscc(rng, "500106"), uscc_warning=None, name=f"沙坪坝区第{i}食品厂",
-                                entity_type="enterprise", legal_rep=None, address=None, division_code="500106",
-                                industry_code="1431", registration_authority=None, established_date=None,
-                                status="active", registered_capital=None, former_names=()) for i in range(3)]
+    records = district_enterprises(12, 3, trade="食品厂", industry="1431")
     with rt.db.begin() as s:
         upsert_enterprises(s, records, Actor.system(), rt.clock.now(), "test")
     for name, role in (("cr-a", "regulator"), ("cr-b", "regulator"), ("cr-admin", "admin")):

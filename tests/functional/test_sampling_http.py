@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
-import random
 
 import pytest
-from support import PASSWORD, login
+from support import PASSWORD, district_enterprises, login
 
 from zhiliang import accounts
 from zhiliang.kernel.auth import Actor
-from zhiliang.registry import directory, uscc
-from zhiliang.registry.domain import EnterpriseRecord
+from zhiliang.registry import directory
 from zhiliang.registry.service import upsert_enterprises
 
 PLAN = {"code": "SPB-2026-E", "title": "2026年沙坪坝区电器监督抽查", "level": "district", "jurisdiction": "500106",
@@ -28,11 +26,7 @@ FAIL = [{**PASS[0], "value": "不符合", "verdict": "fail"}, PASS[1]]
 
 @pytest.fixture
 def town(rt):
-    rng = random.Random(21)
-    records = [EnterpriseRecord(uscc=uscc.random_uscc(rng, "500106"), uscc_warning=None, name=f"沙坪坝区第{i}电器厂",
-                                entity_type="enterprise", legal_rep=None, address=None, division_code="500106",
-                                industry_code="3851", registration_authority=None, established_date=None,
-                                status="active", registered_capital=None, former_names=()) for i in range(3)]
+    records = district_enterprises(21, 3)
     with rt.db.begin() as s:
         upsert_enterprises(s, records, Actor.system(), rt.clock.now(), "test")
         labs = [directory.register_lab(s, Actor.system(), rt.clock.now(), cma_number=f"24001234567{k}",

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
+from support import district_enterprises
 
 from zhiliang.app import audited_tables
 from zhiliang.credit import service as credit
@@ -18,8 +19,7 @@ from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.errors import DomainError
 from zhiliang.ledger import audit, note
 from zhiliang.ledger import service as ledger
-from zhiliang.registry import directory, uscc
-from zhiliang.registry.domain import EnterpriseRecord
+from zhiliang.registry import directory
 from zhiliang.registry.models import Enterprise
 from zhiliang.registry.service import upsert_enterprises
 from zhiliang.sampling import disposal, queries, reports, service
@@ -35,11 +35,7 @@ START, END = date(2026, 1, 1), date(2026, 12, 31)
 @pytest.fixture
 def town(rt):
     rt.clock.at = datetime(2027, 1, 10, 2, 0, tzinfo=UTC)  # after the year's samples, notices and windows
-    rng = random.Random(11)
-    records = [EnterpriseRecord(uscc=uscc.random_uscc(rng, "500106"), uscc_warning=None, name=f"沙坪坝区第{i}电器厂",
-                                entity_type="enterprise", legal_rep=None, address=None, division_code="500106",
-                                industry_code="3851", registration_authority=None, established_date=None,
-                                status="active", registered_capital=None, former_names=()) for i in range(4)]
+    records = district_enterprises(11, 4)
     with rt.db.begin() as s:
         upsert_enterprises(s, records, Actor.system(), rt.clock.now(), "test")
         labs = [directory.register_lab(s, Actor.system(), rt.clock.now(), cma_number=f"23001234567{k}",
