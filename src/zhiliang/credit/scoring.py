@@ -158,7 +158,8 @@ def reclassify(session: Session, the_model: domain.CreditModel, today: date, at:
         old = [codes[k] for k in changes.old[at_:at_ + _WRITE].tolist()]
         new = [codes[k] for k in changes.new[at_:at_ + _WRITE].tolist()]
         scores = changes.score[at_:at_ + _WRITE].tolist()
-        registry_service.set_risk_classes(session, list(zip(ids, new, strict=True)))
+        registry_service.set_risk_classes(session, list(zip(ids, new, strict=True)),
+                                          last=at_ + _WRITE >= len(changes.ids))
         # The class is for staff only (SPEC: credit), so it goes to the event's private part: the public log
         # shows that an enterprise was reclassified under a model, and commits to the class without revealing it.
         public = {"model": the_model.version, "as_of": today.isoformat()}

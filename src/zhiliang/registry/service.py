@@ -275,12 +275,15 @@ def ledger_projection() -> Projection:
                       describe=lambda values: f"({values.get('uscc')} {values.get('name')})", types=EVENT_TYPES)
 
 
-def set_risk_classes(session: Session, changes: Sequence[tuple[int, str]]) -> None:
+def set_risk_classes(session: Session, changes: Sequence[tuple[int, str]], *, last: bool = True) -> None:
     """Store new credit-risk classes (A–D) of enterprises, ``(id, class)`` pairs: the credit module's
     reclassification writes them here, where the registry keeps them for the inspection draws. The caller
-    records the change as its own event. Cost: one bulk UPDATE (COPY into a temporary table on PostgreSQL)."""
-    if not changes:
-        return
+    records the change as its own event.
+
+    Cost: on SQLite, one ``executemany`` of keyed UPDATEs. On PostgreSQL the pairs are copied into a temporary
+    table and applied by one set-based UPDATE when ``last`` is true: a caller writing millions in chunks passes
+    ``last=False`` for all but the final chunk, so the join scans the enterprise table once, not once a chunk
+    (27 scans of 5,000,000 rows for 2,662,111 changes in chunks of 100,000; benchmarks/credit.py)."""
     if any(c not in ("A", "B", "C", "D") for _, c in changes):
         raise ValueError("risk class must be one of A, B, C, D")
     conn = session.connection()
@@ -288,14 +291,20 @@ def set_risk_classes(session: Session, changes: Sequence[tuple[int, str]]) -> No
     try:
         if conn.dialect.name != "postgresql":  # through the driver: 2.66M rows in about 4 s (a set-based UPDATE
             # over a temporary table took 6 s)
-            cursor.executemany("UPDATE enterprise SET risk_class = ? WHERE id = ?", [(c, i) for i, c in changes])
+            if changes:
+                cursor.executemany("UPDATE enterprise SET risk_class = ? WHERE id = ?",
+                                   [(c, i) for i, c in changes])
             return
         conn.exec_driver_sql("CREATE TEMPORARY TABLE IF NOT EXISTS risk_class_change (id bigint PRIMARY KEY, "
                              "risk_class char(1)) ON COMMIT DELETE ROWS")
-        with cursor.copy("COPY risk_class_change (id, risk_class) FROM STDIN") as copy:
-            for row in changes:
-                copy.write_row(row)
-        cursor.execute("UPDATE enterprise e SET risk_class = c.risk_class FROM risk_class_change c WHERE e.id = c.id")
-        cursor.execute("DELETE FROM risk_class_change")
+        if changes:
+            with cursor.copy("COPY risk_class_change (id, risk_class) FROM STDIN") as copy:
+                for row in changes:
+                    copy.write_row(row)
+        if last:
+            cursor.execute("ANALYZE risk_class_change")  # its size, for the join's plan
+            cursor.execute("UPDATE enterprise e SET risk_class = c.risk_class FROM risk_class_change c "
+                           "WHERE e.id = c.id")
+            cursor.execute("DELETE FROM risk_class_change")
     finally:
         cursor.close()
