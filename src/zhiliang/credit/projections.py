@@ -9,15 +9,12 @@ Values are made JSON-plain the way the events carry them: dates as ISO text, amo
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhiliang.credit.domain import money
 from zhiliang.credit.models import CreditRecord, InstitutionCreditRecord, RepairApplication, SeriousListing
+from zhiliang.ledger.audit import table_rows
 from zhiliang.ledger.domain import Projection
 from zhiliang.registry import queries as registry
 
@@ -28,40 +25,22 @@ APPLICATION_FIELDS = ("kind", "listing_id", "record_id", "status")
 INSTITUTION_FIELDS = ("kind", "institution_id", "indicator", "occurred_on", "heavier", "decision_no")
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return money(value)
-    return value
-
-
-def _rows(table: Any, fields: tuple[str, ...]):  # noqa: ANN202
-    def rows(session: Session) -> Iterator[tuple[str, dict[str, Any]]]:
-        query = select(table.id, *(getattr(table, f) for f in fields)).order_by(table.id)
-        for row in session.execute(query.execution_options(yield_per=5000)):
-            values = {k: _plain(v) for k, v in row._asdict().items()}
-            yield str(values.pop("id")), values
-
-    return rows
-
-
 def ledger_projections() -> list[Projection]:
     """The credit tables under the audit: records, listings, repair applications, institution records, and the
     risk class the reclassification writes into the registry."""
     return [
-        Projection("enterprise", "信用记录", "Credit record", RECORD_FIELDS, _rows(CreditRecord, RECORD_FIELDS),
+        Projection("enterprise", "信用记录", "Credit record", RECORD_FIELDS, table_rows(CreditRecord, RECORD_FIELDS),
                    types=("credit.RecordAdded", "credit.RecordEnded", "credit.RecordRepaired"), key="record_id",
                    table="credit_record"),
         Projection("enterprise", "严重违法失信名单列入", "Serious-violation listing", LISTING_FIELDS,
-                   _rows(SeriousListing, LISTING_FIELDS), types=("credit.SeriousListed", "credit.SeriousRemoved"),
+                   table_rows(SeriousListing, LISTING_FIELDS), types=("credit.SeriousListed", "credit.SeriousRemoved"),
                    key="listing_id", table="serious_listing"),
         Projection("enterprise", "信用修复申请", "Credit repair application", APPLICATION_FIELDS,
-                   _rows(RepairApplication, APPLICATION_FIELDS),
+                   table_rows(RepairApplication, APPLICATION_FIELDS),
                    types=("credit.RepairApplied", "credit.RepairReviewed"), key="application_id",
                    table="credit_repair_application"),
         Projection("institution_credit_record", "机构信用记录", "Institution credit record", INSTITUTION_FIELDS,
-                   _rows(InstitutionCreditRecord, INSTITUTION_FIELDS)),
+                   table_rows(InstitutionCreditRecord, INSTITUTION_FIELDS)),
         Projection("enterprise", "企业信用风险分类", "Enterprise credit-risk class", ("risk_class",), _risk_classes,
                    types=("credit.ClassChanged",), rename={"to": "risk_class"}, initial={"risk_class": "B"}),
     ]

@@ -14,7 +14,6 @@ nothing the second time.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,6 +24,7 @@ from sqlalchemy import select
 
 from zhiliang.credit import scoring, service
 from zhiliang.credit.models import CreditRecord
+from zhiliang.demo.generate import unit
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.runtime import Runtime
 from zhiliang.registry.domain import EnterpriseRecord
@@ -42,11 +42,6 @@ class CreditTally:
     distribution: dict[str, int]
 
 
-def _share(seed: int, uscc: str, salt: str) -> float:
-    digest = hashlib.sha256(f"{seed}:{salt}:{uscc}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64
-
-
 def load(rt: Runtime, seed: int, enterprises: Iterable[EnterpriseRecord], echo: Callable[[str], Any]) -> CreditTally:
     """Add the demo records and reclassify (see the module docstring)."""
     actor = Actor.system("demo")
@@ -56,7 +51,7 @@ def load(rt: Runtime, seed: int, enterprises: Iterable[EnterpriseRecord], echo: 
     with rt.db.begin() as session:
         known = set(session.scalars(select(CreditRecord.decision_no).where(CreditRecord.source == f"demo:{seed}")))
         for record in enterprises:
-            p, q = _share(seed, record.uscc, "penalty"), _share(seed, record.uscc, "abnormal")
+            p, q = unit(seed, "penalty", record.uscc), unit(seed, "abnormal", record.uscc)
             if p >= 0.03 and q >= 0.01:
                 continue
             enterprise = enterprise_by_uscc(session, record.uscc)

@@ -11,6 +11,7 @@ CBs, labs, people and products live in :mod:`zhiliang.demo.orgs` and are re-expo
 from __future__ import annotations
 
 import csv
+import hashlib
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -276,3 +277,9 @@ def _spoil(cells: list[str], variant: int) -> None:
         cells[6] = "2099-01-01"
     else:
         cells[7] = "营业中"
+
+
+def unit(*parts: object) -> float:
+    """A uniform number in [0, 1) from SHA-256 of the parts joined by ":": deterministic picks that are stable
+    across processes and databases (the demo's shares of penalties, risk classes, sample verdicts …)."""
+    return int.from_bytes(hashlib.sha256(":".join(map(str, parts)).encode()).digest()[:8], "big") / 2**64

@@ -32,7 +32,6 @@ their status and never run past their stage, so a rebuild writes nothing.
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from sqlalchemy.orm import Session
 
 from zhiliang.demo import words
 from zhiliang.demo.draw import Weighted, id_number, person_name, phone, rng_for
+from zhiliang.demo.generate import unit
 from zhiliang.inspections import results, service
 from zhiliang.inspections.models import InspectionFinding, InspectionItem, InspectionPlan, InspectionTarget
 from zhiliang.kernel import audit, events
@@ -180,15 +180,10 @@ def plans(year: int) -> list[PlanSpec]:
     ]
 
 
-def _unit(seed: int, key: str) -> float:
-    """A uniform number in [0, 1) from SHA-256 of seed and key: stable across processes and databases."""
-    return int.from_bytes(hashlib.sha256(f"zhiliang-demo:{seed}:{key}".encode()).digest()[:8], "big") / 2**64
-
-
 def risk_class(seed: int, uscc: str) -> str:
     """The demo's credit-risk class of an enterprise: A, C or D for a deterministic few (:data:`RISK_SHARES`),
     else B."""
-    u, edge = _unit(seed, f"risk:{uscc}"), 0.0
+    u, edge = unit("zhiliang-demo", seed, f"risk:{uscc}"), 0.0
     for letter, share in RISK_SHARES:
         edge += share
         if u < edge:

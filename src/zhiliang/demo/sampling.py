@@ -20,13 +20,13 @@ exists is skipped, so a rebuild adds nothing.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
+from zhiliang.demo.generate import unit
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.errors import DomainError
 from zhiliang.kernel.runtime import Runtime
@@ -54,11 +54,6 @@ class SamplingTally:
     objections: int = 0
     disposals: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
-
-
-def _u(seed: int, *parts: Any) -> float:
-    digest = hashlib.sha256(":".join(map(str, (seed, *parts))).encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64
 
 
 def _plans(rt: Runtime, year: int, today: date) -> list[tuple[SamplingPlan, list[str]]]:
@@ -107,14 +102,14 @@ def load(rt: Runtime, seed: int, scale: float = 1.0) -> SamplingTally:
         last_day = min(date(year, 12, 31), today - timedelta(days=1))
         span = (last_day - date(year, 1, 1)).days
         for n in range(per_year):
-            plan, categories = plans[0] if _u(seed, year, n, "plan") < 0.7 else plans[1]
+            plan, categories = plans[0] if unit(seed, year, n, "plan") < 0.7 else plans[1]
             code = f"{plan.jurisdiction[:4]}-{year}-{n:04d}"
             if code in existing:
                 continue
-            category = categories[int(_u(seed, year, n, "cat") * len(categories))]
+            category = categories[int(unit(seed, year, n, "cat") * len(categories))]
             pool = producers[plan.jurisdiction]
-            producer = pool[int(_u(seed, year, n, "who") * len(pool))]
-            sampled = date(year, 1, 1) + timedelta(days=int(_u(seed, year, n, "day") * span))
+            producer = pool[int(unit(seed, year, n, "who") * len(pool))]
+            sampled = date(year, 1, 1) + timedelta(days=int(unit(seed, year, n, "day") * span))
             lab = labs[n % len(labs)]
             try:
                 with rt.db.begin() as session:
@@ -129,11 +124,11 @@ def load(rt: Runtime, seed: int, scale: float = 1.0) -> SamplingTally:
             age = (today - sampled).days
             if age < 10 and lab == labs[0]:
                 continue  # the demo laboratory's to-do list
-            fails = _u(seed, year, n, "verdict") > PASS_RATES.get(category, 0.9)
+            fails = unit(seed, year, n, "verdict") > PASS_RATES.get(category, 0.9)
             lab_actor = Actor(None, "lab", "demo-lab", lab)
             with rt.db.begin() as session:
                 draft = reports.save_draft(session, lab_actor, rt.clock.now(), sample_id, f"BG{year}{n:05d}",
-                                           _items(category, fails, _u(seed, year, n, "item")))
+                                           _items(category, fails, unit(seed, year, n, "item")))
                 reports.sign_off(session, lab_actor, rt.clock.now(), today, draft.id)
                 if age >= 20:
                     service.notify(session, admin, rt.clock.now(), sample_id, sampled + timedelta(days=14),
@@ -163,7 +158,7 @@ def _objections(rt: Runtime, session: Any, seed: int, labs: list[int], today: da
         other = next(lab for lab in labs if lab != sample.lab_id)
         service.assign_retest(session, Actor.system("demo"), rt.clock.now(), objection.id, other)
         retester = Actor(None, "lab", "demo-lab", other)
-        items = _items(sample.category, k == 1, _u(seed, sample.id, "retest"))
+        items = _items(sample.category, k == 1, unit(seed, sample.id, "retest"))
         draft = reports.save_draft(session, retester, rt.clock.now(), sample.id, f"FJ{sample.id:06d}", items)
         reports.sign_off(session, retester, rt.clock.now(), today, draft.id)
         tally.objections += 1

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from zhiliang.inspections import domain, service
 from zhiliang.inspections.models import InspectionFinding, InspectionItem, InspectionPlan, InspectionTarget
+from zhiliang.ledger.audit import table_rows
 from zhiliang.ledger.domain import Projection
 
 ITEM_FIELDS = ("code", "name", "legal_basis", "department", "method", "entity_types", "skills")
@@ -31,7 +32,8 @@ RESULT_FIELDS = ("plan", "outcome", "findings")
 
 def ledger_projections() -> list[Projection]:
     return [
-        Projection("inspection_item", "抽查事项", "Inspection item", ITEM_FIELDS, _items,
+        Projection("inspection_item", "抽查事项", "Inspection item", ITEM_FIELDS,
+                   table_rows(InspectionItem, ITEM_FIELDS),
                    describe=lambda v: f"({v.get('code')})", types=("inspections.ItemListed",)),
         Projection("inspection_plan", "抽查计划", "Inspection plan", PLAN_FIELDS, _plans,
                    describe=lambda v: f"({v.get('code')})",
@@ -40,13 +42,6 @@ def ledger_projections() -> list[Projection]:
                    describe=lambda v: f"({v.get('plan')})", types=("inspections.ResultPublished",), key="target_id",
                    table="inspection_target"),
     ]
-
-
-def _items(session: Session) -> Iterator[tuple[str, dict[str, Any]]]:
-    query = select(InspectionItem.id, *(getattr(InspectionItem, f) for f in ITEM_FIELDS)).order_by(InspectionItem.id)
-    for row in session.execute(query):
-        values = row._asdict()
-        yield str(values.pop("id")), values
 
 
 def _plans(session: Session) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -17,8 +17,10 @@ state in a dict; both fit easily for millions of entries, and a future streaming
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -34,6 +36,26 @@ from zhiliang.ledger.store import MissingHash, SqlHashStore
 _CHUNK = 5000
 _EVENT_COLUMNS = (Event.seq, Event.type, Event.entity, Event.occurred_at, Event.actor, Event.payload,
                   Event.private)
+
+
+def json_plain(value: Any) -> Any:
+    """A column value as events carry it: dates as ISO text, decimals as plain text (the column's scale kept)."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def table_rows(table: Any, fields: Sequence[str], *where: Any
+               ) -> Callable[[Session], Iterator[tuple[str, dict[str, Any]]]]:
+    """A :class:`Projection`'s ``rows`` for a table whose columns are named as its events' fields: ``(id, values)``
+    of every row (matching ``where``) in id order, values JSON-plain, streamed."""
+    def rows(session: Session) -> Iterator[tuple[str, dict[str, Any]]]:
+        query = select(table.id, *(getattr(table, f) for f in fields)).where(*where).order_by(table.id)
+        for row in session.execute(query.execution_options(yield_per=_CHUNK)):
+            values = {k: json_plain(v) for k, v in row._asdict().items()}
+            yield str(values.pop("id")), values
+
+    return rows
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +19,7 @@ from zhiliang.kernel import audit, events
 from zhiliang.kernel.auth import Actor
 from zhiliang.kernel.errors import conflict, invalid, not_found
 from zhiliang.kernel.policy import require
+from zhiliang.ledger.audit import table_rows
 from zhiliang.ledger.domain import Projection
 from zhiliang.registry import policy, refdata, uscc
 from zhiliang.registry.models import CertificationBody, Enterprise, Laboratory, Person, Product
@@ -186,16 +186,8 @@ def ledger_projections() -> list[Projection]:
     """How the directory's tables follow from their registration events, for ``zhiliang ledger audit`` (people's
     personal fields are checked against the event's private part)."""
 
-    def projection(table: Any, kind: str, zh: str, en: str, fields: tuple[str, ...]) -> Projection:
-        def rows(session: Session) -> Iterator[tuple[str, dict[str, Any]]]:
-            query = select(table.id, *(getattr(table, f) for f in fields)).order_by(table.id)
-            for row in session.execute(query.execution_options(yield_per=5000)):
-                values = row._asdict()
-                yield str(values.pop("id")), values
-
-        return Projection(kind, zh, en, fields, rows, types=(_event_type(kind),))
-
-    return [projection(*spec) for spec in _AUDITED]
+    return [Projection(kind, zh, en, fields, table_rows(table, fields), types=(_event_type(kind),))
+            for table, kind, zh, en, fields in _AUDITED]
 
 
 def _event_type(kind: str) -> str:

@@ -5,12 +5,12 @@ named), and disposals."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zhiliang.ledger.audit import table_rows
 from zhiliang.ledger.domain import Projection
 from zhiliang.sampling import reports
 from zhiliang.sampling.models import Sample, SampleDisposal, SampleReport, SamplingPlan
@@ -21,20 +21,6 @@ SAMPLE_FIELDS = ("code", "level", "enterprise_id", "seller_id", "division_code",
                  "notified_on", "objection_deadline", "confirmed_on")
 REPORT_FIELDS = ("report_no", "kind", "version", "verdict", "items_digest", "files")
 DISPOSAL_FIELDS = ("action", "due_on", "done_on")
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
-
-
-def _rows(table: Any, fields: tuple[str, ...], *where: Any):  # noqa: ANN202
-    def rows(session: Session) -> Iterator[tuple[str, dict[str, Any]]]:
-        query = select(table.id, *(getattr(table, f) for f in fields)).where(*where).order_by(table.id)
-        for row in session.execute(query.execution_options(yield_per=5000)):
-            values = {k: _plain(v) for k, v in row._asdict().items()}
-            yield str(values.pop("id")), values
-
-    return rows
 
 
 def _reports(session: Session) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -49,16 +35,16 @@ def _reports(session: Session) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def ledger_projections() -> list[Projection]:
     return [
-        Projection("sampling_plan", "抽查计划", "Sampling plan", PLAN_FIELDS, _rows(SamplingPlan, PLAN_FIELDS),
+        Projection("sampling_plan", "抽查计划", "Sampling plan", PLAN_FIELDS, table_rows(SamplingPlan, PLAN_FIELDS),
                    describe=lambda v: f"({v.get('code')})", types=("sampling.PlanCreated",)),
-        Projection("sample", "样品", "Sample", SAMPLE_FIELDS, _rows(Sample, SAMPLE_FIELDS),
+        Projection("sample", "样品", "Sample", SAMPLE_FIELDS, table_rows(Sample, SAMPLE_FIELDS),
                    describe=lambda v: f"({v.get('code')})",
                    types=("sampling.SampleRegistered", "sampling.ReportSigned", "sampling.ResultNotified",
                           "sampling.ObjectionFiled", "sampling.RetestAssigned", "sampling.ResultConfirmed",
                           "sampling.ResultPublished")),
         Projection("sample", "检验报告", "Test report", REPORT_FIELDS, _reports, types=("sampling.ReportSigned",),
                    key="report_id", table="sample_report"),
-        Projection("sample", "不合格后处理", "Disposal", DISPOSAL_FIELDS, _rows(SampleDisposal, DISPOSAL_FIELDS),
+        Projection("sample", "不合格后处理", "Disposal", DISPOSAL_FIELDS, table_rows(SampleDisposal, DISPOSAL_FIELDS),
                    types=("sampling.DisposalOrdered", "sampling.DisposalCompleted"), key="disposal_id",
                    table="sample_disposal"),
     ]
